@@ -1,0 +1,214 @@
+package dev.titan.discovery;
+
+import dev.titan.discovery.internal.DefaultDiscoveryService;
+import dev.titan.discovery.internal.Keys;
+import dev.titan.discovery.internal.Validation;
+import dev.titan.discovery.internal.node.NodeIdentity;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.resource.ClientResources;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Entry point: builds a {@link DiscoveryService}.
+ *
+ * <pre>{@code
+ * DiscoveryService discovery = Discovery.builder()
+ *     .redisUri("redis://localhost:6379")
+ *     .options(DiscoveryOptions.builder().pubSubEnabled(true).build())
+ *     .services(List.of(ServiceInfo.of("user-service", "1.0.0")))
+ *     .build();
+ * discovery.start().join();
+ * }</pre>
+ *
+ * <p>Ownership: a client made here from a URI is closed by {@link DiscoveryService#close()}; a
+ * client or {@link ClientResources} handed in by the caller is never closed.
+ */
+public final class Discovery {
+
+  private Discovery() {}
+
+  /**
+   * A new builder.
+   *
+   * @return the builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builder of a {@link DiscoveryService}. {@link #build()} connects nothing. */
+  public static final class Builder {
+    private @Nullable String redisUri;
+    private @Nullable List<String> clusterUris;
+    private @Nullable RedisClient redisClient;
+    private @Nullable RedisClusterClient clusterClient;
+    private @Nullable ClientResources clientResources;
+    private DiscoveryOptions options = DiscoveryOptions.defaults();
+    private @Nullable String nodeId;
+    private @Nullable String address;
+    private List<ServiceInfo> services = List.of();
+
+    private Builder() {}
+
+    /**
+     * The Redis to use: {@code redis://}, {@code rediss://} (TLS) or {@code redis-sentinel://}, in
+     * Lettuce's URI syntax, credentials included. Default {@code redis://localhost:6379}.
+     *
+     * @param uri the URI
+     * @return this builder
+     */
+    public Builder redisUri(String uri) {
+      this.redisUri = Objects.requireNonNull(uri, "redisUri");
+      return this;
+    }
+
+    /**
+     * Use Redis Cluster, reached through these seed URIs. The key prefix must then contain a hash
+     * tag, such as {@code {titan}:discovery}.
+     *
+     * @param seedUris at least one seed URI
+     * @return this builder
+     */
+    public Builder redisClusterUris(List<String> seedUris) {
+      this.clusterUris = List.copyOf(seedUris);
+      return this;
+    }
+
+    /**
+     * Use the caller's client (never closed by the library) with {@link #redisUri(String)}.
+     *
+     * @param client the client
+     * @return this builder
+     */
+    public Builder redisClient(RedisClient client) {
+      this.redisClient = Objects.requireNonNull(client, "redisClient");
+      return this;
+    }
+
+    /**
+     * Use the caller's cluster client (never closed by the library).
+     *
+     * @param client the client
+     * @return this builder
+     */
+    public Builder redisClusterClient(RedisClusterClient client) {
+      this.clusterClient = Objects.requireNonNull(client, "redisClusterClient");
+      return this;
+    }
+
+    /**
+     * Lettuce resources (threads, event loops) to share with other clients of the application;
+     * never shut down by the library. Without them, a client made here gets its own.
+     *
+     * @param resources the resources
+     * @return this builder
+     */
+    public Builder clientResources(ClientResources resources) {
+      this.clientResources = Objects.requireNonNull(resources, "clientResources");
+      return this;
+    }
+
+    /**
+     * The options; default {@link DiscoveryOptions#defaults()}.
+     *
+     * @param options the options
+     * @return this builder
+     */
+    public Builder options(DiscoveryOptions options) {
+      this.options = Objects.requireNonNull(options, "options");
+      return this;
+    }
+
+    /**
+     * A fixed node id; default {@code titan-{pid}-{epochMillis}-{random}}.
+     *
+     * @param nodeId letters, digits and {@code . _ - : @}
+     * @return this builder
+     */
+    public Builder nodeId(String nodeId) {
+      this.nodeId = Validation.nodeId(nodeId);
+      return this;
+    }
+
+    /**
+     * A fixed address; default from {@code TITAN_HOST}/{@code HOST} and {@code
+     * TITAN_PORT}/{@code PORT}, else the first non-loopback IPv4 address, port 3000.
+     *
+     * @param address {@code host:port}, IPv6 as {@code [::1]:80}
+     * @return this builder
+     */
+    public Builder address(String address) {
+      this.address = Validation.address(address);
+      return this;
+    }
+
+    /**
+     * The services this node offers from the start.
+     *
+     * @param services the services
+     * @return this builder
+     */
+    public Builder services(List<ServiceInfo> services) {
+      this.services = Validation.services(services);
+      return this;
+    }
+
+    /**
+     * Builds the service; connects nothing.
+     *
+     * @return the service
+     * @throws IllegalArgumentException when the connection settings are contradictory or invalid
+     */
+    public DiscoveryService build() {
+      boolean cluster = clusterUris != null || clusterClient != null;
+      if (cluster && (redisUri != null || redisClient != null)) {
+        throw new IllegalArgumentException("choose either Redis Cluster (redisClusterUris/redisClusterClient) or redisUri/redisClient, not both");
+      }
+      if (clusterUris != null && clusterClient != null) {
+        throw new IllegalArgumentException("choose either redisClusterUris or redisClusterClient, not both");
+      }
+      Keys keys = new Keys(options.redisPrefix());
+      if (cluster && !keys.hasHashTag()) {
+        throw new IllegalArgumentException(
+            "redisPrefix must contain a hash tag in Redis Cluster, such as '{titan}:discovery', so that one script's keys share a slot; was '"
+                + options.redisPrefix() + "'");
+      }
+      String id = nodeId != null ? nodeId : NodeIdentity.generateNodeId();
+      String addr = address != null ? address : NodeIdentity.detectAddress();
+      DefaultDiscoveryService.Connection connection;
+      if (cluster) {
+        List<RedisURI> seeds = new ArrayList<>();
+        if (clusterUris != null) {
+          if (clusterUris.isEmpty()) {
+            throw new IllegalArgumentException("redisClusterUris must name at least one seed, was []");
+          }
+          for (String u : clusterUris) {
+            seeds.add(parse("redisClusterUris", u));
+          }
+        }
+        connection = new DefaultDiscoveryService.Connection(null, null, clusterClient, seeds, clientResources);
+      } else {
+        RedisURI uri = parse("redisUri", redisUri != null ? redisUri : "redis://localhost:6379");
+        connection = new DefaultDiscoveryService.Connection(uri, redisClient, null, List.of(), clientResources);
+      }
+      return new DefaultDiscoveryService(connection, options, id, addr, services);
+    }
+
+    private static RedisURI parse(String what, String uri) {
+      try {
+        return RedisURI.create(uri);
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException(what + " is not a valid Redis URI: '" + redact(uri) + "'");
+      }
+    }
+
+    private static String redact(String uri) {
+      return uri.replaceAll("://[^@/]*@", "://***@");
+    }
+  }
+}

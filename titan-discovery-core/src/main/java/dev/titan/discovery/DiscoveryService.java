@@ -1,0 +1,234 @@
+package dev.titan.discovery;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Service discovery on Redis: registers this node (unless in client mode), keeps it alive with TTL
+ * heartbeats, answers lookups and delivers events from other nodes. Build one with {@link
+ * Discovery#builder()}.
+ *
+ * <p>Every I/O method returns a {@link CompletableFuture} at once and never blocks the caller.
+ * Lookups and writes of other nodes need {@link #start()} to have been called (they wait for it
+ * to finish); before that they fail with {@link IllegalStateException}, as they do after {@link
+ * #stop()}. Changes to this node's own identity ({@link #registerService}, {@link
+ * #updateAddress}, ...) made before {@code start()} are applied locally and registered by {@code
+ * start()}; in client mode they stay local.
+ *
+ * <p>Invalid arguments (a blank service name, an address that is not {@code host:port}, a node id
+ * with characters that do not belong in a Redis key) throw {@link IllegalArgumentException} at
+ * once, with a message naming the argument and the value.
+ */
+public interface DiscoveryService extends AutoCloseable {
+
+  /**
+   * Connects to Redis, subscribes to events (when pub/sub is on), registers this node and starts
+   * its heartbeat (unless in client mode). Calling it again returns the same outcome.
+   *
+   * @return completes when running; fails with {@link DiscoveryException} naming the Redis
+   *     address when Redis cannot be reached within the connect timeout, or with {@link
+   *     IllegalStateException} after {@link #stop()}
+   */
+  CompletableFuture<Void> start();
+
+  /**
+   * Stops gracefully: heartbeat stopped and awaited, node deregistered (NODE_DEREGISTERED
+   * published), subscription closed, connections we opened closed. Idempotent and safe to call
+   * from several threads: every call returns the same future, which never fails.
+   *
+   * @return completes when stopped
+   */
+  CompletableFuture<Void> stop();
+
+  /**
+   * Sets this node's identity (id, address and services) and registers it at once, as the
+   * TypeScript implementation does. When the id changes while registered, the old id is
+   * deregistered first so that no ghost lingers until its TTL.
+   *
+   * @param nodeId the node id
+   * @param address {@code host:port}
+   * @param services the services
+   * @return completes when Redis has it
+   */
+  CompletableFuture<Void> registerNode(String nodeId, String address, List<ServiceInfo> services);
+
+  /**
+   * Removes any node from the registry and publishes NODE_DEREGISTERED if it was there.
+   *
+   * @param nodeId the node id
+   * @return completes when removed (also when there was nothing to remove)
+   */
+  CompletableFuture<Void> deregisterNode(String nodeId);
+
+  /**
+   * Changes the address of a node. For this node, the change is registered like {@link
+   * #updateAddress}; for another node, only an existing node is changed (an unknown id creates
+   * nothing) and NODE_UPDATED is published.
+   *
+   * @param nodeId the node id
+   * @param address the new {@code host:port}
+   * @return completes when written
+   */
+  CompletableFuture<Void> updateNodeAddress(String nodeId, String address);
+
+  /**
+   * Changes the services of a node, like {@link #updateNodeAddress}.
+   *
+   * @param nodeId the node id
+   * @param services the new services
+   * @return completes when written
+   */
+  CompletableFuture<Void> updateNodeServices(String nodeId, List<ServiceInfo> services);
+
+  /**
+   * Nodes whose heartbeat is alive. Nodes found dead are removed on the way (atomically, with
+   * NODE_DEREGISTERED).
+   *
+   * @return the nodes
+   */
+  CompletableFuture<List<NodeInfo>> getActiveNodes();
+
+  /**
+   * Same as {@link #getActiveNodes()}.
+   *
+   * @return the nodes
+   */
+  CompletableFuture<List<NodeInfo>> findNodes();
+
+  /**
+   * Every node with data in the registry, without the heartbeat check.
+   *
+   * @return the nodes
+   */
+  CompletableFuture<List<NodeInfo>> getAllNodes();
+
+  /**
+   * Active nodes offering a service, any version.
+   *
+   * @param name the service name
+   * @return the nodes
+   */
+  CompletableFuture<List<NodeInfo>> findNodesByService(String name);
+
+  /**
+   * Active nodes offering a service in a version.
+   *
+   * @param name the service name
+   * @param version the exact version, or {@code null} for any
+   * @return the nodes
+   */
+  CompletableFuture<List<NodeInfo>> findNodesByService(String name, @Nullable String version);
+
+  /**
+   * One node's data, whether its heartbeat is alive or not.
+   *
+   * @param nodeId the node id
+   * @return the node, or empty when unknown
+   */
+  CompletableFuture<Optional<NodeInfo>> getNodeInfo(String nodeId);
+
+  /**
+   * Whether the node's data exists (it may be inactive).
+   *
+   * @param nodeId the node id
+   * @return true when it exists
+   */
+  CompletableFuture<Boolean> nodeExists(String nodeId);
+
+  /**
+   * Whether the node's heartbeat is alive.
+   *
+   * @param nodeId the node id
+   * @return true when active
+   */
+  CompletableFuture<Boolean> isNodeActive(String nodeId);
+
+  /**
+   * Adds a service to this node unless the same name and version is already there, and
+   * registers the change.
+   *
+   * @param service the service
+   * @return completes when Redis has it
+   */
+  CompletableFuture<Void> registerService(ServiceInfo service);
+
+  /**
+   * Removes every version of a service from this node and registers the change.
+   *
+   * @param serviceName the service name
+   * @return completes when Redis has it
+   */
+  CompletableFuture<Void> unregisterService(String serviceName);
+
+  /**
+   * Replaces this node's services and registers the change.
+   *
+   * @param services the services
+   * @return completes when Redis has it
+   */
+  CompletableFuture<Void> updateServices(List<ServiceInfo> services);
+
+  /**
+   * Changes this node's address and registers the change.
+   *
+   * @param address the new {@code host:port}
+   * @return completes when Redis has it
+   */
+  CompletableFuture<Void> updateAddress(String address);
+
+  /**
+   * Adds a listener for events of other nodes (needs pub/sub enabled).
+   *
+   * @param listener the listener
+   */
+  void onEvent(DiscoveryListener listener);
+
+  /**
+   * Removes a listener; it receives nothing more.
+   *
+   * @param listener the listener
+   */
+  void offEvent(DiscoveryListener listener);
+
+  /**
+   * This node's id.
+   *
+   * @return the id
+   */
+  String getNodeId();
+
+  /**
+   * This node's address.
+   *
+   * @return {@code host:port}
+   */
+  String getAddress();
+
+  /**
+   * This node's services.
+   *
+   * @return an unmodifiable copy
+   */
+  List<ServiceInfo> getServices();
+
+  /**
+   * Whether this node has completed registration and has not been stopped. It stays true while
+   * heartbeats fail and retry, as in the TypeScript implementation.
+   *
+   * @return true when registered
+   */
+  boolean isRegistered();
+
+  /**
+   * Health and counters of this service, read without I/O.
+   *
+   * @return a snapshot
+   */
+  DiscoveryStatus status();
+
+  /** Stops gracefully ({@code stop().join()}) and releases what this service owns. */
+  @Override
+  void close();
+}

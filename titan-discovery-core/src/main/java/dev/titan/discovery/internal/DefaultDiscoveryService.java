@@ -1,0 +1,499 @@
+package dev.titan.discovery.internal;
+
+import dev.titan.discovery.DiscoveryListener;
+import dev.titan.discovery.DiscoveryOptions;
+import dev.titan.discovery.DiscoveryService;
+import dev.titan.discovery.NodeInfo;
+import dev.titan.discovery.ServiceInfo;
+import dev.titan.discovery.internal.events.EventHub;
+import dev.titan.discovery.internal.events.EventSubscription;
+import dev.titan.discovery.internal.node.LocalNode;
+import dev.titan.discovery.internal.node.LocalNode.Snapshot;
+import dev.titan.discovery.internal.redis.RedisConnector;
+import dev.titan.discovery.internal.redis.RedisLink;
+import dev.titan.discovery.internal.redis.RedisTarget;
+import dev.titan.discovery.internal.registry.Registrar;
+import dev.titan.discovery.internal.registry.RegistryReader;
+import dev.titan.discovery.internal.registry.RegistryWriter;
+import dev.titan.discovery.internal.registry.Sweeper;
+import dev.titan.discovery.DiscoveryStatus;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.resource.ClientResources;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The lifecycle of a discovery service and the wiring of its parts: it connects ({@link
+ * RedisConnector}), subscribes ({@link EventSubscription}), registers and heartbeats ({@link
+ * Registrar}), reads ({@link RegistryReader}) and writes ({@link RegistryWriter}). It holds no
+ * registry logic of its own.
+ */
+public final class DefaultDiscoveryService implements DiscoveryService {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DefaultDiscoveryService.class);
+  private static final AtomicInteger COUNT = new AtomicInteger();
+
+  /**
+   * How to reach Redis, as the builder resolved it.
+   *
+   * @param uri standalone/Sentinel URI, or null for cluster
+   * @param client the caller's standalone client, or null to create one
+   * @param clusterClient the caller's cluster client, or null
+   * @param clusterSeeds cluster seeds when we create the cluster client
+   * @param resources the caller's client resources, or null
+   */
+  public record Connection(
+      @Nullable RedisURI uri,
+      @Nullable RedisClient client,
+      @Nullable RedisClusterClient clusterClient,
+      List<RedisURI> clusterSeeds,
+      @Nullable ClientResources resources) {}
+
+  /** What exists once started. */
+  private record Parts(
+      RedisLink link,
+      RegistryWriter writer,
+      RegistryReader reader,
+      @Nullable Registrar registrar,
+      @Nullable EventSubscription subscription,
+      Sweeper sweeper) {}
+
+  private final Connection connection;
+  private final DiscoveryOptions options;
+  private final Keys keys;
+  private final LocalNode node;
+  private final EventHub hub = new EventHub();
+  private final ScheduledExecutorService scheduler;
+  private final Object lock = new Object();
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+  private @Nullable CompletableFuture<Parts> started; // guarded by lock
+  private boolean stopRequested; // guarded by lock
+  private volatile @Nullable Parts parts;
+
+  /**
+   * Creates the service; connects nothing.
+   *
+   * @param connection how to reach Redis
+   * @param options options
+   * @param nodeId initial node id
+   * @param address initial address
+   * @param services initial services
+   */
+  public DefaultDiscoveryService(
+      Connection connection, DiscoveryOptions options, String nodeId, String address, List<ServiceInfo> services) {
+    this.connection = connection;
+    this.options = options;
+    this.keys = new Keys(options.redisPrefix());
+    this.node = new LocalNode(new Snapshot(nodeId, address, services));
+    int n = COUNT.incrementAndGet();
+    ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "titan-discovery-" + n);
+      t.setDaemon(true);
+      return t;
+    });
+    ex.setRemoveOnCancelPolicy(true);
+    this.scheduler = Executors.unconfigurableScheduledExecutorService(ex);
+    if (options.clientMode()) {
+      LOG.info("DiscoveryService created in client mode (no registration, no heartbeat)");
+    } else {
+      LOG.info("DiscoveryService created for node {} at {}", nodeId, address);
+    }
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  @Override
+  public CompletableFuture<Void> start() {
+    synchronized (lock) {
+      if (stopRequested) {
+        return CompletableFuture.failedFuture(new IllegalStateException("Cannot start a stopped DiscoveryService"));
+      }
+      if (started == null) {
+        started = connect().thenCompose(this::startParts);
+      }
+      return started.thenApply(p -> null);
+    }
+  }
+
+  private CompletableFuture<RedisLink> connect() {
+    RedisTarget target;
+    Runnable release = null;
+    if (connection.clusterClient() != null) {
+      target = new RedisTarget.Cluster(connection.clusterClient(), List.of(), false);
+    } else if (connection.client() != null) {
+      target = new RedisTarget.Standalone(connection.client(), requireUri(), false);
+    } else {
+      ClientResources resources = connection.resources();
+      if (resources == null) {
+        ClientResources own = RedisConnector.ownedResources();
+        resources = own;
+        release = () -> own.shutdown(0, 2, TimeUnit.SECONDS);
+      }
+      if (!connection.clusterSeeds().isEmpty()) {
+        RedisClusterClient c = RedisClusterClient.create(resources, connection.clusterSeeds());
+        c.setOptions(RedisConnector.clusterOptions(options));
+        target = new RedisTarget.Cluster(c, connection.clusterSeeds(), true);
+      } else {
+        RedisClient c = RedisClient.create(resources);
+        c.setOptions(RedisConnector.clientOptions(options));
+        target = new RedisTarget.Standalone(c, requireUri(), true);
+      }
+    }
+    RedisTarget t = target;
+    Runnable r = release;
+    return RedisConnector.connect(t, options, options.pubSubEnabled(), scheduler, release)
+        .whenComplete((link, e) -> {
+          if (e != null && t.owned()) { // nothing connected: release the client now
+            (t instanceof RedisTarget.Standalone s ? s.client().shutdownAsync() : ((RedisTarget.Cluster) t).client().shutdownAsync())
+                .whenComplete((x, y) -> {
+                  if (r != null) {
+                    r.run();
+                  }
+                });
+          }
+        });
+  }
+
+  private RedisURI requireUri() {
+    RedisURI uri = connection.uri();
+    if (uri == null) {
+      throw new IllegalStateException("no Redis URI");
+    }
+    return uri;
+  }
+
+  private CompletableFuture<Parts> startParts(RedisLink link) {
+    String channel = options.pubSubEnabled() ? options.pubSubChannel() : "";
+    long ttl = options.heartbeatTtl().toMillis();
+    RegistryWriter writer = new RegistryWriter(link.commands(), keys, ttl, channel);
+    RegistryReader reader = new RegistryReader(link.commands(), keys, writer);
+    Registrar registrar = options.clientMode() ? null : new Registrar(node, writer, scheduler, options);
+    EventSubscription subscription = null;
+    if (link.pubSub() != null) {
+      subscription = new EventSubscription(link.pubSub(), options.pubSubChannel(), () -> node.get().nodeId(), hub, () -> { });
+    }
+    Sweeper sweeper = new Sweeper(writer, scheduler, () -> node.get().nodeId());
+    Parts p = new Parts(link, writer, reader, registrar, subscription, sweeper);
+    CompletableFuture<Void> subscribed = subscription == null ? CompletableFuture.completedFuture(null) : subscription.start();
+    CompletableFuture<Parts> result = new CompletableFuture<>();
+    subscribed
+        .thenCompose(v -> registrar == null ? CompletableFuture.completedFuture(null) : registrar.start())
+        .whenComplete((v, e) -> {
+          if (e == null) {
+            parts = p;
+            sweeper.start();
+            LOG.info("DiscoveryService started on {}{}", link.describe(), options.clientMode() ? " (client mode)" : "");
+            result.complete(p);
+            return;
+          }
+          // nothing usable: release the connections now rather than wait for stop()
+          teardown(p).whenComplete((x, y) -> result.completeExceptionally(unwrapped(e)));
+        });
+    return result;
+  }
+
+  private static Throwable unwrapped(Throwable e) {
+    Throwable t = e;
+    while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  @Override
+  public CompletableFuture<Void> stop() {
+    CompletableFuture<Parts> s;
+    synchronized (lock) {
+      if (stopRequested) {
+        return stopped;
+      }
+      stopRequested = true;
+      s = started;
+    }
+    CompletableFuture<@Nullable Parts> ready = s == null
+        ? CompletableFuture.completedFuture(null)
+        : s.handle((p, e) -> parts);
+    ready.thenCompose(this::teardown).whenComplete((v, e) -> {
+      if (e != null) {
+        LOG.warn("Stopping was not clean: {}", RedisConnector.reason(e));
+      }
+      hub.close();
+      scheduler.shutdownNow();
+      LOG.info("DiscoveryService stopped");
+      stopped.complete(null);
+    });
+    return stopped;
+  }
+
+  private CompletableFuture<Void> teardown(@Nullable Parts p) {
+    if (p == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> deregistered = p.registrar() == null
+        ? CompletableFuture.completedFuture(null)
+        : p.registrar().stop().handle((v, e) -> null);
+    return deregistered
+        .thenCompose(v -> p.sweeper().stop())
+        .thenCompose(v -> p.subscription() == null ? CompletableFuture.completedFuture(null) : p.subscription().close())
+        .thenCompose(v -> p.link().closeAsync())
+        .orTimeout(options.commandTimeout().toMillis() * 2 + 5000, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    try {
+      stop().get(options.commandTimeout().toMillis() * 3 + 10_000, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      LOG.warn("DiscoveryService did not stop in time: {}", RedisConnector.reason(e));
+    }
+  }
+
+  private <T> CompletableFuture<T> withParts(Function<Parts, CompletableFuture<T>> action) {
+    CompletableFuture<Parts> s;
+    synchronized (lock) {
+      if (stopRequested) {
+        return CompletableFuture.failedFuture(new IllegalStateException("DiscoveryService is stopped"));
+      }
+      s = started;
+    }
+    if (s == null) {
+      return CompletableFuture.failedFuture(new IllegalStateException("DiscoveryService is not started: call start() first"));
+    }
+    return s.thenCompose(action);
+  }
+
+  /** Registers this node's changed identity when running; applies locally otherwise. */
+  private CompletableFuture<Void> syncOwn() {
+    if (options.clientMode()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Parts> s;
+    synchronized (lock) {
+      if (stopRequested) {
+        return CompletableFuture.failedFuture(new IllegalStateException("DiscoveryService is stopped"));
+      }
+      s = started;
+    }
+    if (s == null) {
+      return CompletableFuture.completedFuture(null); // start() registers it
+    }
+    return s.thenCompose(p -> p.registrar() == null ? CompletableFuture.completedFuture(null) : p.registrar().sync());
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  @Override
+  public CompletableFuture<Void> registerNode(String nodeId, String address, List<ServiceInfo> services) {
+    Validation.nodeId(nodeId);
+    Validation.address(address);
+    List<ServiceInfo> list = Validation.services(services);
+    node.update(s -> new Snapshot(nodeId, address, list));
+    return syncOwn();
+  }
+
+  @Override
+  public CompletableFuture<Void> deregisterNode(String nodeId) {
+    Validation.nodeId(nodeId);
+    return withParts(p -> p.writer().deregister(List.of(nodeId)).thenApply(r -> null));
+  }
+
+  @Override
+  public CompletableFuture<Void> updateNodeAddress(String nodeId, String address) {
+    Validation.nodeId(nodeId);
+    Validation.address(address);
+    if (isOwn(nodeId)) {
+      return updateAddress(address);
+    }
+    return withParts(p -> p.writer().updateAddress(nodeId, address).thenApply(found -> logUnknown(found, nodeId)));
+  }
+
+  @Override
+  public CompletableFuture<Void> updateNodeServices(String nodeId, List<ServiceInfo> services) {
+    Validation.nodeId(nodeId);
+    List<ServiceInfo> list = Validation.services(services);
+    if (isOwn(nodeId)) {
+      return updateServices(list);
+    }
+    return withParts(p -> p.writer().updateServices(nodeId, list).thenApply(found -> logUnknown(found, nodeId)));
+  }
+
+  private boolean isOwn(String nodeId) {
+    return !options.clientMode() && nodeId.equals(node.get().nodeId());
+  }
+
+  private @Nullable Void logUnknown(boolean found, String nodeId) {
+    if (!found) {
+      LOG.info("Node {} is not in the registry; nothing updated", nodeId);
+    }
+    return null;
+  }
+
+  @Override
+  public CompletableFuture<Void> registerService(ServiceInfo service) {
+    java.util.Objects.requireNonNull(service, "service");
+    boolean changed = node.update(s -> s.services().contains(service) ? s : s.withServices(append(s.services(), service)));
+    return changed ? syncOwn() : CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletableFuture<Void> unregisterService(String serviceName) {
+    Validation.serviceName(serviceName);
+    boolean changed = node.update(s -> {
+      List<ServiceInfo> kept = new ArrayList<>();
+      for (ServiceInfo x : s.services()) {
+        if (!x.name().equals(serviceName)) {
+          kept.add(x);
+        }
+      }
+      return kept.size() == s.services().size() ? s : s.withServices(kept);
+    });
+    return changed ? syncOwn() : CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletableFuture<Void> updateServices(List<ServiceInfo> services) {
+    List<ServiceInfo> list = Validation.services(services);
+    boolean changed = node.update(s -> s.withServices(list));
+    return changed ? syncOwn() : CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletableFuture<Void> updateAddress(String address) {
+    Validation.address(address);
+    boolean changed = node.update(s -> s.withAddress(address));
+    return changed ? syncOwn() : CompletableFuture.completedFuture(null);
+  }
+
+  private static List<ServiceInfo> append(List<ServiceInfo> list, ServiceInfo s) {
+    List<ServiceInfo> out = new ArrayList<>(list);
+    out.add(s);
+    return out;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  @Override
+  public CompletableFuture<List<NodeInfo>> getActiveNodes() {
+    return withParts(p -> p.reader().activeNodes());
+  }
+
+  @Override
+  public CompletableFuture<List<NodeInfo>> findNodes() {
+    return getActiveNodes();
+  }
+
+  @Override
+  public CompletableFuture<List<NodeInfo>> getAllNodes() {
+    return withParts(p -> p.reader().allNodes());
+  }
+
+  @Override
+  public CompletableFuture<List<NodeInfo>> findNodesByService(String name) {
+    return findNodesByService(name, null);
+  }
+
+  @Override
+  public CompletableFuture<List<NodeInfo>> findNodesByService(String name, @Nullable String version) {
+    Validation.serviceName(name);
+    if (version != null) {
+      Validation.serviceVersion(version);
+    }
+    return withParts(p -> p.reader().byService(name, version));
+  }
+
+  @Override
+  public CompletableFuture<Optional<NodeInfo>> getNodeInfo(String nodeId) {
+    Validation.nodeId(nodeId);
+    return withParts(p -> p.reader().node(nodeId));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> nodeExists(String nodeId) {
+    Validation.nodeId(nodeId);
+    return withParts(p -> p.reader().exists(nodeId));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> isNodeActive(String nodeId) {
+    Validation.nodeId(nodeId);
+    return withParts(p -> p.reader().isActive(nodeId));
+  }
+
+  // ---------------------------------------------------------------- events and identity
+
+  @Override
+  public void onEvent(DiscoveryListener listener) {
+    hub.add(listener);
+  }
+
+  @Override
+  public void offEvent(DiscoveryListener listener) {
+    hub.remove(listener);
+  }
+
+  @Override
+  public String getNodeId() {
+    return node.get().nodeId();
+  }
+
+  @Override
+  public String getAddress() {
+    return node.get().address();
+  }
+
+  @Override
+  public List<ServiceInfo> getServices() {
+    return node.get().services();
+  }
+
+  @Override
+  public boolean isRegistered() {
+    Parts p = parts;
+    return p != null && p.registrar() != null && p.registrar().isRegistered();
+  }
+
+  @Override
+  public DiscoveryStatus status() {
+    Parts p = parts;
+    boolean running;
+    synchronized (lock) {
+      running = p != null && !stopRequested;
+    }
+    if (p == null) {
+      return new DiscoveryStatus(false, false, false, 0, 0, 0, 0);
+    }
+    Registrar r = p.registrar();
+    return new DiscoveryStatus(
+        running,
+        running && p.link().isOpen(),
+        isRegistered(),
+        r == null ? 0 : r.lastSuccessMillis(),
+        r == null ? 0 : r.sent(),
+        r == null ? 0 : r.failed(),
+        p.subscription() == null ? 0 : p.subscription().received());
+  }
+
+  /**
+   * The options in force.
+   *
+   * @return the options
+   */
+  public DiscoveryOptions options() {
+    return options;
+  }
+}

@@ -1,0 +1,127 @@
+package dev.titan.discovery.internal.events;
+
+import dev.titan.discovery.DiscoveryEvent;
+import dev.titan.discovery.internal.wire.WireCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The subscription to the events channel, on its own connection. Messages are decoded on the
+ * hub's thread; malformed ones are logged and skipped; this node's own events are dropped. Lettuce
+ * subscribes again by itself after a reconnect; each such re-subscription is reported, since
+ * events published meanwhile are lost (pub/sub is at-most-once).
+ */
+public final class EventSubscription {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EventSubscription.class);
+  private static final int MAX_LOGGED = 200;
+
+  private final StatefulRedisPubSubConnection<String, String> connection;
+  private final String channel;
+  private final Supplier<String> ownNodeId;
+  private final EventHub hub;
+  private final Runnable onResubscribed;
+  private final AtomicBoolean subscribedOnce = new AtomicBoolean();
+  private final AtomicLong malformed = new AtomicLong();
+  private final AtomicLong received = new AtomicLong();
+  private final Listener listener = new Listener();
+
+  /**
+   * Creates the subscription; nothing happens before {@link #start()}.
+   *
+   * @param connection the pub/sub connection
+   * @param channel the channel
+   * @param ownNodeId this node's id (events about it are dropped)
+   * @param hub where events go
+   * @param onResubscribed called (on the hub thread) after each re-subscription
+   */
+  public EventSubscription(
+      StatefulRedisPubSubConnection<String, String> connection,
+      String channel,
+      Supplier<String> ownNodeId,
+      EventHub hub,
+      Runnable onResubscribed) {
+    this.connection = connection;
+    this.channel = channel;
+    this.ownNodeId = ownNodeId;
+    this.hub = hub;
+    this.onResubscribed = onResubscribed;
+  }
+
+  /**
+   * Subscribes.
+   *
+   * @return completes when Redis confirmed the subscription
+   */
+  public CompletableFuture<Void> start() {
+    connection.addListener(listener);
+    return connection.async().subscribe(channel).toCompletableFuture();
+  }
+
+  /**
+   * Events received and delivered or dropped so far (malformed included).
+   *
+   * @return the count
+   */
+  public long received() {
+    return received.get();
+  }
+
+  /**
+   * Unsubscribes (best effort; the connection is closed right after).
+   *
+   * @return completes when done
+   */
+  public CompletableFuture<Void> close() {
+    connection.removeListener(listener);
+    if (!connection.isOpen()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return connection.async().unsubscribe(channel).toCompletableFuture().handle((v, e) -> null);
+  }
+
+  private void handle(String message) {
+    received.incrementAndGet();
+    DiscoveryEvent event = WireCodec.decodeEvent(message);
+    if (event == null) {
+      long n = malformed.incrementAndGet();
+      if (n <= 10 || n % 1000 == 0) {
+        LOG.warn("Skipping malformed message #{} on {}: {}", n, channel, abbreviate(message));
+      }
+      return;
+    }
+    if (event.nodeId().equals(ownNodeId.get())) {
+      return;
+    }
+    LOG.debug("Event {} for node {}", event.type(), event.nodeId());
+    hub.deliver(event);
+  }
+
+  private static String abbreviate(String s) {
+    String one = s.replaceAll("\\p{Cntrl}", "?");
+    return one.length() <= MAX_LOGGED ? one : one.substring(0, MAX_LOGGED) + "...(" + s.length() + " chars)";
+  }
+
+  private final class Listener extends RedisPubSubAdapter<String, String> {
+    @Override
+    public void message(String ch, String message) {
+      if (channel.equals(ch) && message != null) {
+        hub.execute(() -> handle(message));
+      }
+    }
+
+    @Override
+    public void subscribed(String ch, long count) {
+      if (channel.equals(ch) && !subscribedOnce.compareAndSet(false, true)) {
+        LOG.info("Subscribed to {} again after a reconnect; events published meanwhile were missed", channel);
+        hub.execute(onResubscribed);
+      }
+    }
+  }
+}

@@ -1,0 +1,100 @@
+package dev.titan.discovery.internal.redis;
+
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The open connections of one discovery service: one for commands and, with pub/sub enabled, one
+ * for the subscription. Closing closes both connections, and the client when it is ours.
+ */
+public final class RedisLink {
+
+  private final RedisTarget target;
+  private final StatefulConnection<String, String> connection;
+  private final RedisClusterAsyncCommands<String, String> commands;
+  private final @Nullable StatefulRedisPubSubConnection<String, String> pubSub;
+  private final @Nullable Runnable releaseResources;
+
+  RedisLink(
+      RedisTarget target,
+      StatefulConnection<String, String> connection,
+      RedisClusterAsyncCommands<String, String> commands,
+      @Nullable StatefulRedisPubSubConnection<String, String> pubSub,
+      @Nullable Runnable releaseResources) {
+    this.target = target;
+    this.connection = connection;
+    this.commands = commands;
+    this.pubSub = pubSub;
+    this.releaseResources = releaseResources;
+  }
+
+  /**
+   * Asynchronous commands, for both standalone and cluster connections.
+   *
+   * @return the command interface
+   */
+  public RedisClusterAsyncCommands<String, String> commands() {
+    return commands;
+  }
+
+  /**
+   * The pub/sub connection, or null when pub/sub is disabled.
+   *
+   * @return the connection
+   */
+  public @Nullable StatefulRedisPubSubConnection<String, String> pubSub() {
+    return pubSub;
+  }
+
+  /**
+   * Where this link goes, without credentials.
+   *
+   * @return the description
+   */
+  public String describe() {
+    return target.describe();
+  }
+
+  /**
+   * Whether the command connection is currently open.
+   *
+   * @return true when connected
+   */
+  public boolean isOpen() {
+    return connection.isOpen();
+  }
+
+  /**
+   * Closes the connections, then shuts down the client and its resources if they are ours.
+   *
+   * @return completes when everything is closed
+   */
+  public CompletableFuture<Void> closeAsync() {
+    List<CompletableFuture<Void>> closing = new ArrayList<>();
+    if (pubSub != null) {
+      closing.add(pubSub.closeAsync());
+    }
+    closing.add(connection.closeAsync());
+    CompletableFuture<Void> all = CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0]))
+        .handle((v, e) -> null);
+    if (!target.owned()) {
+      return all;
+    }
+    return all.thenCompose(v -> {
+      CompletableFuture<Void> shutdown = target instanceof RedisTarget.Standalone s
+          ? s.client().shutdownAsync()
+          : ((RedisTarget.Cluster) target).client().shutdownAsync();
+      return shutdown.handle((x, e) -> {
+        if (releaseResources != null) {
+          releaseResources.run();
+        }
+        return null;
+      });
+    });
+  }
+}

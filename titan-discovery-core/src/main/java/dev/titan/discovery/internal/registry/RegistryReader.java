@@ -1,0 +1,204 @@
+package dev.titan.discovery.internal.registry;
+
+import dev.titan.discovery.NodeInfo;
+import dev.titan.discovery.ServiceInfo;
+import dev.titan.discovery.internal.Keys;
+import dev.titan.discovery.internal.redis.Scripts;
+import dev.titan.discovery.internal.wire.WireCodec;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every read of the registry. Lookups cost one round trip; a lookup by service reads only the
+ * nodes in that service's index, plus nodes our indexes do not cover (those written by the
+ * TypeScript implementation). Nodes whose heartbeat is gone are handed to {@link
+ * RegistryWriter#expire}, which removes them atomically (and publishes their departure) before
+ * the lookup completes. Malformed entries are skipped, never fatal.
+ */
+public final class RegistryReader {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RegistryReader.class);
+
+  private final RedisClusterAsyncCommands<String, String> commands;
+  private final Keys keys;
+  private final RegistryWriter writer;
+
+  /**
+   * Creates the reader.
+   *
+   * @param commands Redis commands
+   * @param keys key layout
+   * @param writer used to remove the dead nodes a read comes across
+   */
+  public RegistryReader(RedisClusterAsyncCommands<String, String> commands, Keys keys, RegistryWriter writer) {
+    this.commands = commands;
+    this.keys = keys;
+    this.writer = writer;
+  }
+
+  /**
+   * Nodes whose heartbeat is alive.
+   *
+   * @return the nodes
+   */
+  public CompletableFuture<List<NodeInfo>> activeNodes() {
+    return query(keys.nodesIndex(), true, false);
+  }
+
+  /**
+   * Every node with a readable hash, heartbeat or not.
+   *
+   * @return the nodes
+   */
+  public CompletableFuture<List<NodeInfo>> allNodes() {
+    return query(keys.nodesIndex(), false, false);
+  }
+
+  /**
+   * Active nodes offering a service, in the given version when one is given.
+   *
+   * @param name the service name
+   * @param version the version, or null for any
+   * @return the nodes
+   */
+  public CompletableFuture<List<NodeInfo>> byService(String name, @Nullable String version) {
+    return query(keys.serviceIndex(name), true, true).thenApply(nodes -> {
+      List<NodeInfo> out = new ArrayList<>();
+      for (NodeInfo n : nodes) {
+        if (n.offers(name, version)) {
+          out.add(n);
+        }
+      }
+      return List.copyOf(out);
+    });
+  }
+
+  /**
+   * One node's data, heartbeat or not.
+   *
+   * @param nodeId the id
+   * @return the node, or empty when absent or malformed
+   */
+  public CompletableFuture<Optional<NodeInfo>> node(String nodeId) {
+    return commands.hmget(keys.node(nodeId), "address", "services", "timestamp").toCompletableFuture()
+        .thenApply(values -> {
+          String address = values.get(0).getValueOrElse(null);
+          String services = values.get(1).getValueOrElse(null);
+          String timestamp = values.get(2).getValueOrElse(null);
+          return Optional.ofNullable(toNode(nodeId, address, services, timestamp));
+        })
+        .exceptionally(e -> {
+          if (isWrongType(e)) {
+            return Optional.empty();
+          }
+          throw new java.util.concurrent.CompletionException(e);
+        });
+  }
+
+  /**
+   * Whether the node hash exists (the node may be inactive).
+   *
+   * @param nodeId the id
+   * @return true when it exists
+   */
+  public CompletableFuture<Boolean> exists(String nodeId) {
+    return commands.exists(keys.node(nodeId)).toCompletableFuture().thenApply(n -> n != null && n > 0);
+  }
+
+  /**
+   * Whether the node's heartbeat key exists.
+   *
+   * @param nodeId the id
+   * @return true when it is alive
+   */
+  public CompletableFuture<Boolean> isActive(String nodeId) {
+    return commands.exists(keys.heartbeat(nodeId)).toCompletableFuture().thenApply(n -> n != null && n > 0);
+  }
+
+  private CompletableFuture<List<NodeInfo>> query(String source, boolean active, boolean foreign) {
+    String[] k = {source, keys.nodesIndex(), keys.meta(), keys.deadlines()};
+    return Scripts.QUERY.<List<Object>>run(commands, ScriptOutputType.MULTI, k,
+            keys.prefix(), active ? "active" : "all", foreign ? "1" : "0")
+        .thenCompose(reply -> {
+          List<NodeInfo> nodes = parse(reply.get(0));
+          List<String> dead = RegistryWriter.strings(reply.get(1));
+          long due = reply.size() > 2 ? RegistryWriter.asLong(reply.get(2)) : 0;
+          if (!active || (dead.isEmpty() && due == 0)) {
+            return CompletableFuture.completedFuture(nodes);
+          }
+          return writer.expire(dead).handle((removed, e) -> {
+            if (e != null) {
+              LOG.debug("Cleanup of {} dead nodes failed: {}", dead.size(), e.toString());
+            } else if (!removed.isEmpty()) {
+              LOG.debug("Removed {} dead nodes: {}", removed.size(), removed);
+            }
+            return nodes;
+          });
+        });
+  }
+
+  private static List<NodeInfo> parse(Object flat) {
+    if (!(flat instanceof List<?> list)) {
+      return List.of();
+    }
+    List<NodeInfo> out = new ArrayList<>(list.size() / 4);
+    for (int i = 0; i + 3 < list.size(); i += 4) {
+      NodeInfo n = toNode(str(list.get(i)), str(list.get(i + 1)), str(list.get(i + 2)), str(list.get(i + 3)));
+      if (n != null) {
+        out.add(n);
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  private static @Nullable String str(@Nullable Object o) {
+    return o == null ? null : o.toString();
+  }
+
+  /**
+   * Builds a node from the hash fields, or null when a field is missing or malformed.
+   *
+   * @param nodeId id
+   * @param address address field
+   * @param services services field
+   * @param timestamp timestamp field
+   * @return the node or null
+   */
+  static @Nullable NodeInfo toNode(
+      @Nullable String nodeId, @Nullable String address, @Nullable String services, @Nullable String timestamp) {
+    if (nodeId == null || address == null || services == null || timestamp == null) {
+      return null;
+    }
+    List<ServiceInfo> list = WireCodec.decodeServices(services);
+    if (list == null) {
+      LOG.debug("Skipping node {}: malformed services field", nodeId);
+      return null;
+    }
+    long ts;
+    try {
+      ts = (long) Double.parseDouble(timestamp.trim());
+    } catch (NumberFormatException e) {
+      LOG.debug("Skipping node {}: malformed timestamp field", nodeId);
+      return null;
+    }
+    return new NodeInfo(nodeId, address, list, ts);
+  }
+
+  private static boolean isWrongType(Throwable e) {
+    Throwable t = e;
+    while (t != null) {
+      if (t.getMessage() != null && t.getMessage().startsWith("WRONGTYPE")) {
+        return true;
+      }
+      t = t.getCause();
+    }
+    return false;
+  }
+}

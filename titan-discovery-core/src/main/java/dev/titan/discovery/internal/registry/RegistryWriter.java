@@ -1,0 +1,212 @@
+package dev.titan.discovery.internal.registry;
+
+import dev.titan.discovery.ServiceInfo;
+import dev.titan.discovery.internal.Keys;
+import dev.titan.discovery.internal.redis.Scripts;
+import dev.titan.discovery.internal.wire.WireCodec;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Every write to the registry, each one atomic in Redis (one Lua script), each one publishing its
+ * event from inside the script when pub/sub is on, so an event is sent if and only if the change
+ * happened.
+ */
+public final class RegistryWriter {
+
+  /** Most expired nodes removed by one sweep call. */
+  public static final int SWEEP_BATCH = 100;
+
+  private final RedisClusterAsyncCommands<String, String> commands;
+  private final Keys keys;
+  private final long ttlMillis;
+  private final String channel;
+
+  /**
+   * Creates the writer.
+   *
+   * @param commands Redis commands
+   * @param keys key layout
+   * @param ttlMillis heartbeat TTL in milliseconds
+   * @param channel the channel events are published on, or empty not to publish
+   */
+  public RegistryWriter(RedisClusterAsyncCommands<String, String> commands, Keys keys, long ttlMillis, String channel) {
+    this.commands = commands;
+    this.keys = keys;
+    this.ttlMillis = ttlMillis;
+    this.channel = channel;
+  }
+
+  /**
+   * What a full registration found and did.
+   *
+   * @param existed whether the node was already registered
+   * @param changed whether its address or services changed (an event was published)
+   * @param timestamp the timestamp written (Redis server time, epoch ms)
+   */
+  public record Registration(boolean existed, boolean changed, long timestamp) {}
+
+  /**
+   * Writes a node in full: hash, heartbeat, indexes; publishes NODE_REGISTERED or NODE_UPDATED
+   * when something others see changed.
+   *
+   * @param nodeId the id
+   * @param address the address
+   * @param services the services
+   * @return what happened
+   */
+  public CompletableFuture<Registration> register(String nodeId, String address, List<ServiceInfo> services) {
+    List<String> args = new ArrayList<>();
+    args.add(nodeId);
+    args.add(address);
+    args.add(WireCodec.encodeServices(services));
+    args.add(Long.toString(ttlMillis));
+    args.add(keys.prefix());
+    args.add(channel);
+    args.addAll(names(services));
+    String[] k = {
+      keys.node(nodeId), keys.heartbeat(nodeId), keys.nodesIndex(), keys.deadlines(), keys.meta(), keys.version()
+    };
+    return Scripts.REGISTER.<List<Object>>run(commands, ScriptOutputType.MULTI, k, args.toArray(new String[0]))
+        .thenApply(r -> new Registration(asLong(r.get(0)) == 1, asLong(r.get(1)) == 1, asLong(r.get(2))));
+  }
+
+  /**
+   * Lean heartbeat of an unchanged node.
+   *
+   * @param nodeId the id
+   * @return true when renewed; false when the node must be registered in full
+   */
+  public CompletableFuture<Boolean> renew(String nodeId) {
+    return Scripts.RENEW.<Long>run(commands, ScriptOutputType.INTEGER, new String[] {keys.node(nodeId)},
+            nodeId, Long.toString(ttlMillis))
+        .thenApply(r -> r != null && r == 1L);
+  }
+
+  /**
+   * Removes nodes unconditionally and publishes NODE_DEREGISTERED for each one that existed.
+   *
+   * @param nodeIds the ids
+   * @return the ids actually removed
+   */
+  public CompletableFuture<List<String>> deregister(List<String> nodeIds) {
+    return remove("deregister", 0, nodeIds);
+  }
+
+  /**
+   * Removes the given nodes and up to {@link #SWEEP_BATCH} nodes whose deadline passed, but only
+   * those whose heartbeat key is gone, checked atomically; publishes NODE_DEREGISTERED for each.
+   *
+   * @param candidates ids seen without heartbeat by a reader (may be empty)
+   * @return the ids actually removed
+   */
+  public CompletableFuture<List<String>> expire(List<String> candidates) {
+    return remove("expire", SWEEP_BATCH, candidates);
+  }
+
+  /**
+   * One sweep: if {@code sweeperId} holds (or can take) the lease, adopts nodes missing from the
+   * deadline index and removes up to {@link #SWEEP_BATCH} whose heartbeat is gone.
+   *
+   * @param sweeperId the sweeping node
+   * @param leaseMillis how long the lease lasts without renewal
+   * @return the ids removed (empty when another node holds the lease)
+   */
+  public CompletableFuture<List<String>> sweep(String sweeperId, long leaseMillis) {
+    List<String> args = List.of(keys.prefix(), channel, "sweep", Integer.toString(SWEEP_BATCH), sweeperId, Long.toString(leaseMillis));
+    String[] k = {keys.nodesIndex(), keys.deadlines(), keys.meta(), keys.version(), keys.sweeperLease()};
+    return Scripts.REMOVE.<List<Object>>run(commands, ScriptOutputType.MULTI, k, args.toArray(new String[0]))
+        .thenApply(RegistryWriter::strings);
+  }
+
+  /**
+   * Gives up the sweeper lease if {@code sweeperId} holds it.
+   *
+   * @param sweeperId the node
+   * @return completes when done
+   */
+  public CompletableFuture<Void> releaseSweeperLease(String sweeperId) {
+    return Scripts.RELEASE.<Long>run(commands, ScriptOutputType.INTEGER, new String[] {keys.sweeperLease()}, sweeperId)
+        .thenApply(r -> null);
+  }
+
+  private CompletableFuture<List<String>> remove(String mode, int limit, List<String> nodeIds) {
+    List<String> args = new ArrayList<>(nodeIds.size() + 4);
+    args.add(keys.prefix());
+    args.add(channel);
+    args.add(mode);
+    args.add(Integer.toString(limit));
+    args.addAll(nodeIds);
+    String[] k = {keys.nodesIndex(), keys.deadlines(), keys.meta(), keys.version()};
+    return Scripts.REMOVE.<List<Object>>run(commands, ScriptOutputType.MULTI, k, args.toArray(new String[0]))
+        .thenApply(RegistryWriter::strings);
+  }
+
+  /**
+   * Sets the address of an existing node; does nothing for an unknown node.
+   *
+   * @param nodeId the id
+   * @param address the new address
+   * @return true when the node existed
+   */
+  public CompletableFuture<Boolean> updateAddress(String nodeId, String address) {
+    return update(nodeId, "address", address, List.of());
+  }
+
+  /**
+   * Sets the services of an existing node; does nothing for an unknown node.
+   *
+   * @param nodeId the id
+   * @param services the new services
+   * @return true when the node existed
+   */
+  public CompletableFuture<Boolean> updateServices(String nodeId, List<ServiceInfo> services) {
+    return update(nodeId, "services", WireCodec.encodeServices(services), names(services));
+  }
+
+  private CompletableFuture<Boolean> update(String nodeId, String field, String value, List<String> names) {
+    List<String> args = new ArrayList<>();
+    args.add(nodeId);
+    args.add(field);
+    args.add(value);
+    args.add(keys.prefix());
+    args.add(channel);
+    args.addAll(names);
+    String[] k = {keys.node(nodeId), keys.meta(), keys.version()};
+    return Scripts.UPDATE.<Long>run(commands, ScriptOutputType.INTEGER, k, args.toArray(new String[0]))
+        .thenApply(r -> r != null && r == 1L);
+  }
+
+  private static List<String> names(List<ServiceInfo> services) {
+    Set<String> names = new LinkedHashSet<>();
+    for (ServiceInfo s : services) {
+      names.add(s.name());
+    }
+    return List.copyOf(names);
+  }
+
+  static long asLong(Object o) {
+    if (o instanceof Long l) {
+      return l;
+    }
+    return Long.parseLong(String.valueOf(o));
+  }
+
+  static List<String> strings(Object o) {
+    if (!(o instanceof List<?> list)) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>(list.size());
+    for (Object x : list) {
+      if (x != null) {
+        out.add(x.toString());
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,48 @@
+-- Reads nodes in one round trip. Read-only.
+-- KEYS[1] the set to read ids from (index:nodes, or index:services:{name})
+-- KEYS[2] index:nodes   KEYS[3] index:meta   KEYS[4] index:deadlines
+-- ARGV[1] prefix   ARGV[2] 'active' (heartbeat must exist) or 'all'
+-- ARGV[3] '1' to add nodes that our indexes do not cover (written by the TypeScript
+--         implementation): they are found in index:nodes without an index:meta entry.
+-- Returns {{id, address, services, timestamp, ...}, {ids whose heartbeat is gone}, n} where n
+-- counts our nodes whose deadline has passed (in active mode), so the caller knows to sweep.
+-- Wrong key types and hashes with missing fields are skipped.
+local prefix, active, foreign = ARGV[1], ARGV[2] == 'active', ARGV[3] == '1'
+local ids = {}
+local ok, members = pcall(redis.call, 'SMEMBERS', KEYS[1])
+if ok then ids = members end
+if foreign then
+  local okN, n = pcall(redis.call, 'SCARD', KEYS[2])
+  local okL, m = pcall(redis.call, 'HLEN', KEYS[3])
+  if okN and (not okL or n > m) then
+    local seen = {}
+    for _, id in ipairs(ids) do seen[id] = true end
+    for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+      if not seen[id] and (not okL or redis.call('HEXISTS', KEYS[3], id) == 0) then
+        ids[#ids + 1] = id
+      end
+    end
+  end
+end
+
+local out, dead = {}, {}
+for _, id in ipairs(ids) do
+  if active and redis.call('EXISTS', prefix .. ':heartbeat:' .. id) == 0 then
+    dead[#dead + 1] = id
+  else
+    local okH, h = pcall(redis.call, 'HMGET', prefix .. ':nodes:' .. id, 'address', 'services', 'timestamp')
+    if okH and h[1] and h[2] and h[3] then
+      out[#out + 1] = id
+      out[#out + 1] = h[1]
+      out[#out + 1] = h[2]
+      out[#out + 1] = h[3]
+    end
+  end
+end
+local due = 0
+if active then
+  local t = redis.call('TIME')
+  local okZ, z = pcall(redis.call, 'ZCOUNT', KEYS[4], '-inf', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+  if okZ then due = z end
+end
+return {out, dead, due}
