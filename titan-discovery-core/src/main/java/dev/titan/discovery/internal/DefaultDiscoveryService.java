@@ -123,6 +123,11 @@ public final class DefaultDiscoveryService implements DiscoveryService {
       }
       if (started == null) {
         started = connect().thenCompose(this::startParts);
+        started.whenComplete((p, e) -> {
+          if (e != null) {
+            LOG.warn("DiscoveryService could not start: {}", RedisConnector.reason(e));
+          }
+        });
       }
       return started.thenApply(p -> null);
     }

@@ -72,9 +72,17 @@ public final class Validation {
         throw badAddress(address, "IPv6 host must be written [addr]");
       }
       String v6 = host.substring(1, host.length() - 1);
+      int zone = v6.indexOf('%');
+      if (zone >= 0) { // scope id such as %eth0
+        String scope = v6.substring(zone + 1);
+        if (scope.isEmpty() || !scope.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || c == '.' || c == '-' || c == '_'))) {
+          throw badAddress(address, "bad IPv6 scope '" + scope + "'");
+        }
+        v6 = v6.substring(0, zone);
+      }
       for (int i = 0; i < v6.length(); i++) {
         char c = v6.charAt(i);
-        boolean ok = Character.digit(c, 16) >= 0 || c == ':' || c == '.' || c == '%';
+        boolean ok = Character.digit(c, 16) >= 0 || c == ':' || c == '.';
         if (!ok) {
           throw badAddress(address, "bad character " + describe(c) + " in IPv6 host");
         }

@@ -10,7 +10,14 @@
 local prefix, active, foreign = ARGV[1], ARGV[2] == 'active', ARGV[3] == '1'
 local ids = {}
 local ok, members = pcall(redis.call, 'SMEMBERS', KEYS[1])
-if ok then ids = members end
+if ok then
+  ids = members
+elseif foreign then
+  -- the service index is unusable (wrong type): read every node instead
+  local okAll, all = pcall(redis.call, 'SMEMBERS', KEYS[2])
+  if okAll then ids = all end
+  foreign = false
+end
 if foreign then
   local okN, n = pcall(redis.call, 'SCARD', KEYS[2])
   local okL, m = pcall(redis.call, 'HLEN', KEYS[3])

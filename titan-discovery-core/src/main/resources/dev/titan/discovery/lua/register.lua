@@ -7,8 +7,16 @@
 -- Returns {existed (0/1), changed (0/1), timestamp}
 local id, addr, svc, ttl, prefix, channel = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
 local function bump(key, nowMs)
-  if redis.call('EXISTS', key) == 0 then redis.call('SET', key, string.format('%d', nowMs * 1000)) end
-  redis.call('INCR', key)
+  if redis.call('EXISTS', key) == 0 or not pcall(redis.call, 'INCR', key) then
+    redis.call('SET', key, string.format('%d', nowMs * 1000 + 1))
+  end
+end
+-- a registry key holding a value of the wrong type is corruption: replace it rather than fail forever
+local function write(cmd, key, ...)
+  if not pcall(redis.call, cmd, key, ...) then
+    redis.call('DEL', key)
+    redis.call(cmd, key, ...)
+  end
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -34,7 +42,7 @@ if okMeta and meta then
     if okDec and type(list) == 'table' then
       for _, s in ipairs(list) do
         if type(s) == 'table' and type(s.name) == 'string' and not fresh[s.name] then
-          redis.call('SREM', prefix .. ':index:services:' .. s.name, id)
+          pcall(redis.call, 'SREM', prefix .. ':index:services:' .. s.name, id)
         end
       end
     end
@@ -44,11 +52,11 @@ end
 redis.call('HSET', KEYS[1], 'address', addr, 'services', svc, 'timestamp', nowS)
 redis.call('EXPIRE', KEYS[1], math.ceil(ttl / 1000))
 redis.call('SET', KEYS[2], nowS, 'PX', ttl)
-redis.call('SADD', KEYS[3], id)
-redis.call('ZADD', KEYS[4], now + ttl, id)
-redis.call('HSET', KEYS[5], id, addr .. '\n' .. svc)
+write('SADD', KEYS[3], id)
+write('ZADD', KEYS[4], now + ttl, id)
+write('HSET', KEYS[5], id, addr .. '\n' .. svc)
 for i = 7, #ARGV do
-  redis.call('SADD', prefix .. ':index:services:' .. ARGV[i], id)
+  write('SADD', prefix .. ':index:services:' .. ARGV[i], id)
 end
 
 if changed then

@@ -14,8 +14,9 @@
 -- Returns the ids removed.
 local prefix, channel, mode, limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local function bump(key, nowMs)
-  if redis.call('EXISTS', key) == 0 then redis.call('SET', key, string.format('%d', nowMs * 1000)) end
-  redis.call('INCR', key)
+  if redis.call('EXISTS', key) == 0 or not pcall(redis.call, 'INCR', key) then
+    redis.call('SET', key, string.format('%d', nowMs * 1000 + 1))
+  end
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

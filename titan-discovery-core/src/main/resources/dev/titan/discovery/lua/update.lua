@@ -5,8 +5,9 @@
 -- ARGV[4] prefix   ARGV[5] channel ('' = do not publish)   ARGV[6..] service names (services only)
 -- Returns 1 when the node existed and was updated, 0 otherwise.
 local function bump(key, nowMs)
-  if redis.call('EXISTS', key) == 0 then redis.call('SET', key, string.format('%d', nowMs * 1000)) end
-  redis.call('INCR', key)
+  if redis.call('EXISTS', key) == 0 or not pcall(redis.call, 'INCR', key) then
+    redis.call('SET', key, string.format('%d', nowMs * 1000 + 1))
+  end
 end
 local id, field, value, prefix, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return 0 end

@@ -72,8 +72,20 @@ public final class RedisServer implements AutoCloseable {
    * @return the running server
    */
   public static RedisServer start(int port, List<String> extraArgs) {
+    return start(binary(), port, extraArgs);
+  }
+
+  /**
+   * Starts a given redis-server binary on the given port.
+   *
+   * @param binary the redis-server executable
+   * @param port the port
+   * @param extraArgs extra arguments
+   * @return the running server
+   */
+  public static RedisServer start(Path binary, int port, List<String> extraArgs) {
     try {
-      RedisServer server = new RedisServer(binary(), port, extraArgs);
+      RedisServer server = new RedisServer(binary, port, extraArgs);
       server.launch();
       return server;
     } catch (IOException e) {
@@ -270,6 +282,15 @@ public final class RedisServer implements AutoCloseable {
         }
       }
     }
+    return extractEmbedded();
+  }
+
+  /**
+   * The redis-server binary shipped in the embedded-redis jar, extracted to a temporary file.
+   *
+   * @return the path of the extracted binary
+   */
+  public static Path embeddedBinary() {
     return extractEmbedded();
   }
 

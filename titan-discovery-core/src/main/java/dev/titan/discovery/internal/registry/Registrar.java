@@ -153,8 +153,7 @@ public final class Registrar {
     long began = System.nanoTime();
     enqueue(() -> writeWithRetry(1, "Heartbeat")).whenComplete((v, e) -> {
       if (e != null && !stopped) {
-        LOG.error("All {} heartbeat attempts failed: {}; next try in {} ms",
-            options.maxRetries(), RedisConnector.reason(e), options.heartbeatInterval().toMillis());
+        LOG.error("{}; next heartbeat in {} ms", RedisConnector.reason(e), options.heartbeatInterval().toMillis());
       }
       scheduleNext(began);
     });
@@ -225,9 +224,9 @@ public final class Registrar {
 
   private CompletableFuture<Void> full(Snapshot s) {
     return writer.register(s.nodeId(), s.address(), s.services()).thenCompose(r -> {
-      if (!r.existed() && registered) {
+      if (!r.existed() && written != null) {
         LOG.info("Node {} was missing from the registry (Redis restarted or the node expired); registered again", s.nodeId());
-      } else if (!registered) {
+      } else if (written == null) {
         LOG.info("Node {} registered at {} with services {}", s.nodeId(), s.address(), s.services());
       }
       registered = true;
