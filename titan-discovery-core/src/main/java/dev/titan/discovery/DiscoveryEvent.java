@@ -18,7 +18,15 @@ import java.util.Objects;
 public record DiscoveryEvent(
     Type type, String nodeId, String address, List<ServiceInfo> services, long timestamp) {
 
-  /** Makes the service list an unmodifiable copy and rejects nulls. */
+  /**
+   * Makes the service list an unmodifiable copy and rejects nulls.
+   *
+   * @param type see the record component
+   * @param nodeId see the record component
+   * @param address see the record component
+   * @param services see the record component
+   * @param timestamp see the record component
+   */
   public DiscoveryEvent {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(nodeId, "nodeId");

@@ -13,7 +13,14 @@ import java.util.Objects;
  */
 public record NodeInfo(String nodeId, String address, List<ServiceInfo> services, long timestamp) {
 
-  /** Makes the service list an unmodifiable copy and rejects nulls. */
+  /**
+   * Makes the service list an unmodifiable copy and rejects nulls.
+   *
+   * @param nodeId see the record component
+   * @param address see the record component
+   * @param services see the record component
+   * @param timestamp see the record component
+   */
   public NodeInfo {
     Objects.requireNonNull(nodeId, "nodeId");
     Objects.requireNonNull(address, "address");

@@ -18,6 +18,8 @@ public record ServiceInfo(String name, @Nullable String version) {
   /**
    * Validates the components.
    *
+   * @param name the service name
+   * @param version the version, or {@code null}
    * @throws IllegalArgumentException if the name is blank, too long or contains control
    *     characters, or the version contains control characters
    */

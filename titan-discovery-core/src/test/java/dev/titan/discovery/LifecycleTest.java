@@ -149,6 +149,16 @@ class LifecycleTest {
   }
 
   @Test
+  void stopWhileStillConnectingEndsTheAttemptsAtOnce() {
+    int port = RedisServer.freePort();
+    DiscoveryService d = Discovery.builder().redisUri("redis://127.0.0.1:" + port)
+        .options(t.fastOptions().connectTimeout(Duration.ofSeconds(60)).build()).build();
+    CompletableFuture<Void> started = d.start();
+    d.stop().orTimeout(5, TimeUnit.SECONDS).join();
+    assertThatThrownBy(started::join).hasCauseInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
   void aCallersClientIsNeverClosed() {
     RedisClient client = RedisClient.create();
     try {

@@ -80,6 +80,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
   private final Object lock = new Object();
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private @Nullable CompletableFuture<Parts> started; // guarded by lock
+  private @Nullable CompletableFuture<RedisLink> connecting; // guarded by lock
   private boolean stopRequested; // guarded by lock
   private volatile @Nullable Parts parts;
 
@@ -122,7 +123,8 @@ public final class DefaultDiscoveryService implements DiscoveryService {
         return CompletableFuture.failedFuture(new IllegalStateException("Cannot start a stopped DiscoveryService"));
       }
       if (started == null) {
-        started = connect().thenCompose(this::startParts);
+        connecting = connect();
+        started = connecting.thenCompose(this::startParts);
         started.whenComplete((p, e) -> {
           if (e != null) {
             LOG.warn("DiscoveryService could not start: {}", RedisConnector.reason(e));
@@ -227,6 +229,9 @@ public final class DefaultDiscoveryService implements DiscoveryService {
       }
       stopRequested = true;
       s = started;
+      if (connecting != null) { // still retrying to connect: give up now
+        connecting.completeExceptionally(new IllegalStateException("DiscoveryService stopped while starting"));
+      }
     }
     CompletableFuture<@Nullable Parts> ready = s == null
         ? CompletableFuture.completedFuture(null)

@@ -18,7 +18,13 @@ public final class LocalNode {
    * @param services the services (unmodifiable)
    */
   public record Snapshot(String nodeId, String address, List<ServiceInfo> services) {
-    /** Copies the services. */
+    /**
+     * Copies the services.
+     *
+     * @param nodeId see the record component
+     * @param address see the record component
+     * @param services see the record component
+     */
     public Snapshot {
       services = List.copyOf(services);
     }

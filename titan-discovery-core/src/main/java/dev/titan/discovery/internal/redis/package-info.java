@@ -1,0 +1,5 @@
+/** Implementation of Titan Discovery; not an API, may change without notice. */
+@NullMarked
+package dev.titan.discovery.internal.redis;
+
+import org.jspecify.annotations.NullMarked;
