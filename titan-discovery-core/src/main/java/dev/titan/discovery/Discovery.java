@@ -4,6 +4,7 @@ import dev.titan.discovery.internal.DefaultDiscoveryService;
 import dev.titan.discovery.internal.Keys;
 import dev.titan.discovery.internal.Validation;
 import dev.titan.discovery.internal.node.NodeIdentity;
+import dev.titan.discovery.internal.redis.ConnectionSpec;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -180,7 +181,7 @@ public final class Discovery {
       }
       String id = nodeId != null ? nodeId : NodeIdentity.generateNodeId();
       String addr = address != null ? address : NodeIdentity.detectAddress();
-      DefaultDiscoveryService.Connection connection;
+      ConnectionSpec connection;
       if (cluster) {
         List<RedisURI> seeds = new ArrayList<>();
         if (clusterUris != null) {
@@ -191,10 +192,10 @@ public final class Discovery {
             seeds.add(parse("redisClusterUris", u));
           }
         }
-        connection = new DefaultDiscoveryService.Connection(null, null, clusterClient, seeds, clientResources);
+        connection = new ConnectionSpec(null, null, clusterClient, seeds, clientResources);
       } else {
         RedisURI uri = parse("redisUri", redisUri != null ? redisUri : "redis://localhost:6379");
-        connection = new DefaultDiscoveryService.Connection(uri, redisClient, null, List.of(), clientResources);
+        connection = new ConnectionSpec(uri, redisClient, null, List.of(), clientResources);
       }
       return new DefaultDiscoveryService(connection, options, id, addr, services);
     }

@@ -9,19 +9,14 @@ import dev.titan.discovery.internal.events.EventHub;
 import dev.titan.discovery.internal.events.EventSubscription;
 import dev.titan.discovery.internal.node.LocalNode;
 import dev.titan.discovery.internal.node.LocalNode.Snapshot;
+import dev.titan.discovery.internal.redis.ConnectionSpec;
 import dev.titan.discovery.internal.redis.RedisConnector;
 import dev.titan.discovery.internal.redis.RedisLink;
-import dev.titan.discovery.internal.redis.RedisTarget;
 import dev.titan.discovery.internal.registry.Registrar;
 import dev.titan.discovery.internal.registry.RegistryReader;
 import dev.titan.discovery.internal.registry.RegistryWriter;
 import dev.titan.discovery.internal.registry.Sweeper;
 import dev.titan.discovery.DiscoveryStatus;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.resource.ClientResources;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -46,22 +41,6 @@ public final class DefaultDiscoveryService implements DiscoveryService {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultDiscoveryService.class);
   private static final AtomicInteger COUNT = new AtomicInteger();
 
-  /**
-   * How to reach Redis, as the builder resolved it.
-   *
-   * @param uri standalone/Sentinel URI, or null for cluster
-   * @param client the caller's standalone client, or null to create one
-   * @param clusterClient the caller's cluster client, or null
-   * @param clusterSeeds cluster seeds when we create the cluster client
-   * @param resources the caller's client resources, or null
-   */
-  public record Connection(
-      @Nullable RedisURI uri,
-      @Nullable RedisClient client,
-      @Nullable RedisClusterClient clusterClient,
-      List<RedisURI> clusterSeeds,
-      @Nullable ClientResources resources) {}
-
   /** What exists once started. */
   private record Parts(
       RedisLink link,
@@ -71,7 +50,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
       @Nullable EventSubscription subscription,
       Sweeper sweeper) {}
 
-  private final Connection connection;
+  private final ConnectionSpec connection;
   private final DiscoveryOptions options;
   private final Keys keys;
   private final LocalNode node;
@@ -94,7 +73,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
    * @param services initial services
    */
   public DefaultDiscoveryService(
-      Connection connection, DiscoveryOptions options, String nodeId, String address, List<ServiceInfo> services) {
+      ConnectionSpec connection, DiscoveryOptions options, String nodeId, String address, List<ServiceInfo> services) {
     this.connection = connection;
     this.options = options;
     this.keys = new Keys(options.redisPrefix());
@@ -123,7 +102,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
         return CompletableFuture.failedFuture(new IllegalStateException("Cannot start a stopped DiscoveryService"));
       }
       if (started == null) {
-        connecting = connect();
+        connecting = connection.open(options, scheduler);
         started = connecting.thenCompose(this::startParts);
         started.whenComplete((p, e) -> {
           if (e != null) {
@@ -133,53 +112,6 @@ public final class DefaultDiscoveryService implements DiscoveryService {
       }
       return started.thenApply(p -> null);
     }
-  }
-
-  private CompletableFuture<RedisLink> connect() {
-    RedisTarget target;
-    Runnable release = null;
-    if (connection.clusterClient() != null) {
-      target = new RedisTarget.Cluster(connection.clusterClient(), List.of(), false);
-    } else if (connection.client() != null) {
-      target = new RedisTarget.Standalone(connection.client(), requireUri(), false);
-    } else {
-      ClientResources resources = connection.resources();
-      if (resources == null) {
-        ClientResources own = RedisConnector.ownedResources();
-        resources = own;
-        release = () -> own.shutdown(0, 2, TimeUnit.SECONDS);
-      }
-      if (!connection.clusterSeeds().isEmpty()) {
-        RedisClusterClient c = RedisClusterClient.create(resources, connection.clusterSeeds());
-        c.setOptions(RedisConnector.clusterOptions(options));
-        target = new RedisTarget.Cluster(c, connection.clusterSeeds(), true);
-      } else {
-        RedisClient c = RedisClient.create(resources);
-        c.setOptions(RedisConnector.clientOptions(options));
-        target = new RedisTarget.Standalone(c, requireUri(), true);
-      }
-    }
-    RedisTarget t = target;
-    Runnable r = release;
-    return RedisConnector.connect(t, options, options.pubSubEnabled(), scheduler, release)
-        .whenComplete((link, e) -> {
-          if (e != null && t.owned()) { // nothing connected: release the client now
-            (t instanceof RedisTarget.Standalone s ? s.client().shutdownAsync() : ((RedisTarget.Cluster) t).client().shutdownAsync())
-                .whenComplete((x, y) -> {
-                  if (r != null) {
-                    r.run();
-                  }
-                });
-          }
-        });
-  }
-
-  private RedisURI requireUri() {
-    RedisURI uri = connection.uri();
-    if (uri == null) {
-      throw new IllegalStateException("no Redis URI");
-    }
-    return uri;
   }
 
   private CompletableFuture<Parts> startParts(RedisLink link) {
@@ -207,17 +139,9 @@ public final class DefaultDiscoveryService implements DiscoveryService {
             return;
           }
           // nothing usable: release the connections now rather than wait for stop()
-          teardown(p).whenComplete((x, y) -> result.completeExceptionally(unwrapped(e)));
+          teardown(p).whenComplete((x, y) -> result.completeExceptionally(RedisConnector.unwrap(e)));
         });
     return result;
-  }
-
-  private static Throwable unwrapped(Throwable e) {
-    Throwable t = e;
-    while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 
   @Override
@@ -273,18 +197,10 @@ public final class DefaultDiscoveryService implements DiscoveryService {
     }
   }
 
+  /** Runs an action once started; fails when not started or stopped. */
   private <T> CompletableFuture<T> withParts(Function<Parts, CompletableFuture<T>> action) {
-    CompletableFuture<Parts> s;
-    synchronized (lock) {
-      if (stopRequested) {
-        return CompletableFuture.failedFuture(new IllegalStateException("DiscoveryService is stopped"));
-      }
-      s = started;
-    }
-    if (s == null) {
-      return CompletableFuture.failedFuture(new IllegalStateException("DiscoveryService is not started: call start() first"));
-    }
-    return s.thenCompose(action);
+    return whenStarted(action, () -> CompletableFuture.failedFuture(
+        new IllegalStateException("DiscoveryService is not started: call start() first")));
   }
 
   /** Registers this node's changed identity when running; applies locally otherwise. */
@@ -292,6 +208,13 @@ public final class DefaultDiscoveryService implements DiscoveryService {
     if (options.clientMode()) {
       return CompletableFuture.completedFuture(null);
     }
+    return whenStarted(
+        p -> p.registrar() == null ? CompletableFuture.completedFuture(null) : p.registrar().sync(),
+        () -> CompletableFuture.completedFuture(null)); // start() will register it
+  }
+
+  private <T> CompletableFuture<T> whenStarted(
+      Function<Parts, CompletableFuture<T>> action, java.util.function.Supplier<CompletableFuture<T>> notStarted) {
     CompletableFuture<Parts> s;
     synchronized (lock) {
       if (stopRequested) {
@@ -299,10 +222,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
       }
       s = started;
     }
-    if (s == null) {
-      return CompletableFuture.completedFuture(null); // start() registers it
-    }
-    return s.thenCompose(p -> p.registrar() == null ? CompletableFuture.completedFuture(null) : p.registrar().sync());
+    return s == null ? notStarted.get() : s.thenCompose(action);
   }
 
   // ---------------------------------------------------------------- writes
@@ -356,22 +276,14 @@ public final class DefaultDiscoveryService implements DiscoveryService {
   @Override
   public CompletableFuture<Void> registerService(ServiceInfo service) {
     java.util.Objects.requireNonNull(service, "service");
-    boolean changed = node.update(s -> s.services().contains(service) ? s : s.withServices(append(s.services(), service)));
+    boolean changed = node.addService(service);
     return changed ? syncOwn() : CompletableFuture.completedFuture(null);
   }
 
   @Override
   public CompletableFuture<Void> unregisterService(String serviceName) {
     Validation.serviceName(serviceName);
-    boolean changed = node.update(s -> {
-      List<ServiceInfo> kept = new ArrayList<>();
-      for (ServiceInfo x : s.services()) {
-        if (!x.name().equals(serviceName)) {
-          kept.add(x);
-        }
-      }
-      return kept.size() == s.services().size() ? s : s.withServices(kept);
-    });
+    boolean changed = node.removeService(serviceName);
     return changed ? syncOwn() : CompletableFuture.completedFuture(null);
   }
 
@@ -387,12 +299,6 @@ public final class DefaultDiscoveryService implements DiscoveryService {
     Validation.address(address);
     boolean changed = node.update(s -> s.withAddress(address));
     return changed ? syncOwn() : CompletableFuture.completedFuture(null);
-  }
-
-  private static List<ServiceInfo> append(List<ServiceInfo> list, ServiceInfo s) {
-    List<ServiceInfo> out = new ArrayList<>(list);
-    out.add(s);
-    return out;
   }
 
   // ---------------------------------------------------------------- reads

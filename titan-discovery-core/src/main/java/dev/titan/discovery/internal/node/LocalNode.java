@@ -85,4 +85,34 @@ public final class LocalNode {
     } while (!current.compareAndSet(before, after));
     return !before.equals(after);
   }
+
+  /**
+   * Adds a service unless the same name and version is there.
+   *
+   * @param service the service
+   * @return true when added
+   */
+  public boolean addService(ServiceInfo service) {
+    return update(s -> {
+      if (s.services().contains(service)) {
+        return s;
+      }
+      List<ServiceInfo> out = new java.util.ArrayList<>(s.services());
+      out.add(service);
+      return s.withServices(out);
+    });
+  }
+
+  /**
+   * Removes every version of a service.
+   *
+   * @param name the service name
+   * @return true when something was removed
+   */
+  public boolean removeService(String name) {
+    return update(s -> {
+      List<ServiceInfo> kept = s.services().stream().filter(x -> !x.name().equals(name)).toList();
+      return kept.size() == s.services().size() ? s : s.withServices(kept);
+    });
+  }
 }

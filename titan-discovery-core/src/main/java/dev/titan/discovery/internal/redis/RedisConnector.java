@@ -187,7 +187,13 @@ public final class RedisConnector {
         });
   }
 
-  static Throwable unwrap(Throwable e) {
+  /**
+   * The error inside completion and execution wrappers.
+   *
+   * @param e the error
+   * @return the innermost cause that is not a wrapper
+   */
+  public static Throwable unwrap(Throwable e) {
     Throwable t = e;
     while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
       t = t.getCause();

@@ -86,10 +86,7 @@ public final class RedisLink {
       return all;
     }
     return all.thenCompose(v -> {
-      CompletableFuture<Void> shutdown = target instanceof RedisTarget.Standalone s
-          ? s.client().shutdownAsync()
-          : ((RedisTarget.Cluster) target).client().shutdownAsync();
-      return shutdown.handle((x, e) -> {
+      return target.shutdownClient().handle((x, e) -> {
         if (releaseResources != null) {
           releaseResources.run();
         }

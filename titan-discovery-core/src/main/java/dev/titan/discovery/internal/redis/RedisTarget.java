@@ -29,6 +29,13 @@ public sealed interface RedisTarget {
   boolean owned();
 
   /**
+   * Shuts the client down (only call it for a client we own).
+   *
+   * @return completes when done
+   */
+  java.util.concurrent.CompletableFuture<Void> shutdownClient();
+
+  /**
    * Standalone or Sentinel.
    *
    * @param client the client
@@ -40,6 +47,11 @@ public sealed interface RedisTarget {
     public String describe() {
       return RedisTarget.describe(uri);
     }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Void> shutdownClient() {
+      return client.shutdownAsync();
+    }
   }
 
   /**
@@ -50,6 +62,11 @@ public sealed interface RedisTarget {
    * @param owned whether we created the client
    */
   record Cluster(RedisClusterClient client, List<RedisURI> seeds, boolean owned) implements RedisTarget {
+    @Override
+    public java.util.concurrent.CompletableFuture<Void> shutdownClient() {
+      return client.shutdownAsync();
+    }
+
     @Override
     public String describe() {
       if (seeds.isEmpty()) {
