@@ -17,6 +17,8 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
 import org.springframework.cloud.client.loadbalancer.LoadBalanced;
@@ -66,6 +68,15 @@ class TitanLoadBalancerEndToEndTest {
 
     assertThat(call(client)).isEqualTo("hello from " + id1);
 
+    // Actuator and Micrometer pick up the starter's health indicator and meters.
+    int callerPort = ((WebServerApplicationContext) caller).getWebServer().getPort();
+    String health = RestClient.create().get().uri("http://127.0.0.1:" + callerPort + "/actuator/health")
+        .retrieve().body(String.class);
+    assertThat(health).contains("\"titanDiscovery\"").contains("\"registered\":true");
+    MeterRegistry meters = caller.getBean(MeterRegistry.class);
+    assertThat(meters.get("titan.discovery.heartbeats").tag("result", "sent").functionCounter().count()).isPositive();
+    assertThat(meters.get("titan.discovery.lookup").tag("operation", "instances").timer().count()).isPositive();
+
     ConfigurableApplicationContext callee2 = start(CalleeApp.class, "callee");
     String id2 = callee2.getBean(DiscoveryService.class).getNodeId();
     Set<String> answers = new HashSet<>();
@@ -102,6 +113,7 @@ class TitanLoadBalancerEndToEndTest {
             "titan.discovery.host=127.0.0.1",
             "titan.discovery.heartbeat-interval=1s",
             "titan.discovery.heartbeat-ttl=3s",
+            "management.endpoint.health.show-details=always",
             "spring.main.banner-mode=off")
         .run();
     apps.add(ctx);
