@@ -10,6 +10,9 @@ import dev.titan.discovery.ServiceInfo;
 import dev.titan.discovery.testkit.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.event.connection.ConnectionActivatedEvent;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -21,6 +24,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
@@ -280,6 +284,53 @@ class TitanDiscoveryAutoConfigurationTest {
     runner.run(ctx -> {
       ctx.getBean(DiscoveryService.class).stop().join();
       assertThat(ctx.getBean(TitanDiscoveryHealthIndicator.class).health().getStatus()).isEqualTo(Status.DOWN);
+    });
+  }
+
+  @Test
+  void sharesTheApplicationsLettuceClientResourcesAndLeavesThemRunning() {
+    ClientResources resources = DefaultClientResources.create();
+    try {
+      List<Object> connected = new CopyOnWriteArrayList<>();
+      reactor.core.Disposable sub = resources.eventBus().get()
+          .filter(e -> e instanceof ConnectionActivatedEvent)
+          .subscribe(connected::add);
+      runner.withBean(ClientResources.class, () -> resources).run(ctx -> {
+        assertThat(ctx.getBean(DiscoveryService.class).isRegistered()).isTrue();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !connected.isEmpty());
+      });
+      sub.dispose();
+      assertThat(resources.eventExecutorGroup().isShuttingDown()).isFalse();
+    } finally {
+      resources.shutdown();
+    }
+  }
+
+  @Test
+  void optionalIntegrationsBackOffWhenTheirLibrariesAreMissing() {
+    runner.withClassLoader(new FilteredClassLoader(
+            org.springframework.boot.health.contributor.HealthIndicator.class,
+            io.micrometer.core.instrument.binder.MeterBinder.class,
+            org.springframework.cloud.loadbalancer.cache.LoadBalancerCacheManager.class,
+            org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails.class,
+            reactor.core.publisher.Flux.class))
+        .run(ctx -> assertThat(ctx).hasNotFailed()
+            .hasSingleBean(DiscoveryService.class)
+            .hasSingleBean(TitanDiscoveryClient.class)
+            .doesNotHaveBean(TitanReactiveDiscoveryClient.class)
+            .doesNotHaveBean(TitanDiscoveryHealthIndicator.class)
+            .doesNotHaveBean(TitanDiscoveryMetrics.class)
+            .doesNotHaveBean(RedisEndpoint.class)
+            .doesNotHaveBean(TitanDiscoveryAutoConfiguration.LoadBalancerCacheEviction.class));
+  }
+
+  @Test
+  void clientModeRegistersNothing() {
+    runner.withPropertyValues("titan.discovery.client-mode=true", "titan.discovery.node-id=client-only").run(ctx -> {
+      TitanServiceRegistry registry = ctx.getBean(TitanServiceRegistry.class);
+      registry.register(new TitanRegistration("client-only", "orders", "127.0.0.1", 1234, null));
+      assertThat(rawConnection.sync().keys("titan:discovery*client-only*")).isEmpty();
+      assertThat(ctx.getBean(TitanDiscoveryHealthIndicator.class).health().getStatus()).isEqualTo(Status.UP);
     });
   }
 
