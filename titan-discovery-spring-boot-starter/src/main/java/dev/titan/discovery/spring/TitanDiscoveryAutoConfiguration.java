@@ -3,6 +3,9 @@ package dev.titan.discovery.spring;
 import dev.titan.discovery.Discovery;
 import dev.titan.discovery.DiscoveryService;
 import io.lettuce.core.resource.ClientResources;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -165,14 +168,30 @@ public class TitanDiscoveryAutoConfiguration {
    * at each change, since Spring Cloud declares it as no autowire candidate.
    */
   static final class LoadBalancerCacheEviction implements Runnable {
+    static final Duration SECOND_EVICTION_DELAY = Duration.ofMillis(500);
     private final ListableBeanFactory beans;
 
     LoadBalancerCacheEviction(ListableBeanFactory beans) {
       this.beans = beans;
     }
 
+    /**
+     * Clears now, and once more a moment later: a LoadBalancer lookup that was in flight when
+     * the event arrived may write the list it read before the change back into the cache.
+     */
     @Override
     public void run() {
+      clear();
+      CompletableFuture.runAsync(() -> {
+        try {
+          clear();
+        } catch (RuntimeException e) {
+          LOG.debug("Second LoadBalancer cache eviction skipped: {}", e.toString());
+        }
+      }, CompletableFuture.delayedExecutor(SECOND_EVICTION_DELAY.toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    private void clear() {
       for (LoadBalancerCacheManager m : beans.getBeansOfType(LoadBalancerCacheManager.class, false, false).values()) {
         org.springframework.cache.Cache cache = m.getCache(CachingServiceInstanceListSupplier.SERVICE_INSTANCE_CACHE_NAME);
         if (cache != null) {

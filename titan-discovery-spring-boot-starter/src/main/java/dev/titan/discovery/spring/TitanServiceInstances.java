@@ -54,6 +54,7 @@ public final class TitanServiceInstances {
   private final DiscoveryService discovery;
   private final long ttlNanos;
   private final Map<String, Entry> cache = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
   private final List<LookupRecorder> recorders = new CopyOnWriteArrayList<>();
 
   /**
@@ -88,11 +89,15 @@ public final class TitanServiceInstances {
     if (e != null && ttlNanos > 0 && began - e.loadedNanos() < ttlNanos && !e.future().isCompletedExceptionally()) {
       return record("instances", true, e.future(), began);
     }
+    long gen = generation.get();
     CompletableFuture<List<ServiceInstance>> f = discovery.findNodesByService(serviceId)
         .thenApply(nodes -> toInstances(serviceId, nodes));
     if (ttlNanos > 0) {
       Entry fresh = new Entry(f, began);
       cache.put(serviceId, fresh);
+      if (generation.get() != gen) {
+        cache.remove(serviceId, fresh); // invalidated meanwhile: the read may predate the change
+      }
       f.whenComplete((v, ex) -> {
         if (ex != null) {
           cache.remove(serviceId, fresh);
@@ -123,6 +128,7 @@ public final class TitanServiceInstances {
 
   /** Forgets every cached answer; the next lookups read Redis. */
   public void invalidate() {
+    generation.incrementAndGet();
     cache.clear();
   }
 
