@@ -19,6 +19,7 @@ import dev.titan.discovery.internal.registry.Sweeper;
 import dev.titan.discovery.DiscoveryStatus;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.resource.ClientResources;
 import java.util.ArrayList;
@@ -54,13 +55,15 @@ public final class DefaultDiscoveryService implements DiscoveryService {
    * @param clusterClient the caller's cluster client, or null
    * @param clusterSeeds cluster seeds when we create the cluster client
    * @param resources the caller's client resources, or null
+   * @param sslOptions TLS settings for a client we create, or null for Lettuce's defaults
    */
   public record Connection(
       @Nullable RedisURI uri,
       @Nullable RedisClient client,
       @Nullable RedisClusterClient clusterClient,
       List<RedisURI> clusterSeeds,
-      @Nullable ClientResources resources) {}
+      @Nullable ClientResources resources,
+      @Nullable SslOptions sslOptions) {}
 
   /** What exists once started. */
   private record Parts(
@@ -144,11 +147,15 @@ public final class DefaultDiscoveryService implements DiscoveryService {
       }
       if (!connection.clusterSeeds().isEmpty()) {
         RedisClusterClient c = RedisClusterClient.create(resources, connection.clusterSeeds());
-        c.setOptions(RedisConnector.clusterOptions(options));
+        c.setOptions(connection.sslOptions() == null
+            ? RedisConnector.clusterOptions(options)
+            : RedisConnector.clusterOptions(options).mutate().sslOptions(connection.sslOptions()).build());
         target = new RedisTarget.Cluster(c, connection.clusterSeeds(), true);
       } else {
         RedisClient c = RedisClient.create(resources);
-        c.setOptions(RedisConnector.clientOptions(options));
+        c.setOptions(connection.sslOptions() == null
+            ? RedisConnector.clientOptions(options)
+            : RedisConnector.clientOptions(options).mutate().sslOptions(connection.sslOptions()).build());
         target = new RedisTarget.Standalone(c, requireUri(), true);
       }
     }
