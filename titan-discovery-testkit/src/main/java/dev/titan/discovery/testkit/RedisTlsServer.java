@@ -58,11 +58,12 @@ public final class RedisTlsServer implements AutoCloseable {
         return null; // accepted the directive (and somehow started)
       } catch (IllegalStateException e) {
         String m = String.valueOf(e.getMessage());
-        if (m.contains("Bad directive") || m.contains("not supported") || m.contains("TLS")
-            && m.contains("not built")) {
-          return "redis-server (" + v.trim() + ") is built without TLS";
+        // a TLS build fails only on the missing certificate files
+        if (m.contains("Failed to configure TLS") || m.contains("Failed to load")) {
+          return null;
         }
-        return null; // it failed on the missing files: TLS is there
+        return "redis-server (" + v.trim() + ") does not support TLS: " + m.lines().filter(l -> l.contains("#"))
+            .reduce((a, b) -> b).orElse(m);
       }
     } catch (IOException e) {
       return "redis-server does not run: " + e.getMessage();
