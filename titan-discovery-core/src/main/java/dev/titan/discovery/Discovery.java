@@ -7,6 +7,7 @@ import dev.titan.discovery.internal.node.NodeIdentity;
 import dev.titan.discovery.internal.redis.ConnectionSpec;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.resource.ClientResources;
 import java.util.ArrayList;
@@ -49,6 +50,7 @@ public final class Discovery {
     private @Nullable RedisClient redisClient;
     private @Nullable RedisClusterClient clusterClient;
     private @Nullable ClientResources clientResources;
+    private @Nullable SslOptions sslOptions;
     private DiscoveryOptions options = DiscoveryOptions.defaults();
     private @Nullable String nodeId;
     private @Nullable String address;
@@ -111,6 +113,21 @@ public final class Discovery {
      */
     public Builder clientResources(ClientResources resources) {
       this.clientResources = Objects.requireNonNull(resources, "clientResources");
+      return this;
+    }
+
+    /**
+     * TLS settings for a {@code rediss://} URI (or TLS cluster seeds), such as the trust store or
+     * CA certificate that verifies the server: {@code
+     * SslOptions.builder().jdkSslProvider().trustManager(caPemFile).build()}. Applied only to the
+     * client made here from a URI; a caller's client keeps its own options. Default: the JVM's
+     * trust store.
+     *
+     * @param sslOptions Lettuce SSL options
+     * @return this builder
+     */
+    public Builder sslOptions(SslOptions sslOptions) {
+      this.sslOptions = Objects.requireNonNull(sslOptions, "sslOptions");
       return this;
     }
 
@@ -192,10 +209,10 @@ public final class Discovery {
             seeds.add(parse("redisClusterUris", u));
           }
         }
-        connection = new ConnectionSpec(null, null, clusterClient, seeds, clientResources);
+        connection = new ConnectionSpec(null, null, clusterClient, seeds, clientResources, sslOptions);
       } else {
         RedisURI uri = parse("redisUri", redisUri != null ? redisUri : "redis://localhost:6379");
-        connection = new ConnectionSpec(uri, redisClient, null, List.of(), clientResources);
+        connection = new ConnectionSpec(uri, redisClient, null, List.of(), clientResources, sslOptions);
       }
       return new DefaultDiscoveryService(connection, options, id, addr, services);
     }

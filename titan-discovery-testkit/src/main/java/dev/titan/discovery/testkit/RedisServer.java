@@ -223,7 +223,9 @@ public final class RedisServer implements AutoCloseable {
       s.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
       byte[] buf = new byte[64];
       int n = s.getInputStream().read(buf);
-      return n > 0 && new String(buf, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG");
+      String reply = n > 0 ? new String(buf, 0, n, StandardCharsets.US_ASCII) : "";
+      // a server started with --requirepass answers, but refuses the unauthenticated PING
+      return reply.startsWith("+PONG") || reply.startsWith("-NOAUTH");
     } catch (IOException e) {
       return false;
     }

@@ -3,6 +3,7 @@ package dev.titan.discovery.internal.redis;
 import dev.titan.discovery.DiscoveryOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.resource.ClientResources;
 import java.util.List;
@@ -21,13 +22,15 @@ import org.jspecify.annotations.Nullable;
  * @param clusterClient the caller's cluster client, or null
  * @param clusterSeeds cluster seeds when we create the cluster client
  * @param resources the caller's client resources, or null
+ * @param sslOptions TLS settings for a client we create, or null for Lettuce's defaults
  */
 public record ConnectionSpec(
     @Nullable RedisURI uri,
     @Nullable RedisClient client,
     @Nullable RedisClusterClient clusterClient,
     List<RedisURI> clusterSeeds,
-    @Nullable ClientResources resources) {
+    @Nullable ClientResources resources,
+    @Nullable SslOptions sslOptions) {
 
   /**
    * Creates the client when it is ours and connects (with retries, see {@link RedisConnector}).
@@ -53,11 +56,15 @@ public record ConnectionSpec(
       }
       if (!clusterSeeds.isEmpty()) {
         RedisClusterClient c = RedisClusterClient.create(res, clusterSeeds);
-        c.setOptions(RedisConnector.clusterOptions(options));
+        c.setOptions(sslOptions == null
+            ? RedisConnector.clusterOptions(options)
+            : RedisConnector.clusterOptions(options).mutate().sslOptions(sslOptions).build());
         target = new RedisTarget.Cluster(c, clusterSeeds, true);
       } else {
         RedisClient c = RedisClient.create(res);
-        c.setOptions(RedisConnector.clientOptions(options));
+        c.setOptions(sslOptions == null
+            ? RedisConnector.clientOptions(options)
+            : RedisConnector.clientOptions(options).mutate().sslOptions(sslOptions).build());
         target = new RedisTarget.Standalone(c, requireUri(), true);
       }
     }

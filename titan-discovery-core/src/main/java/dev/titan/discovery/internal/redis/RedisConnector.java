@@ -166,8 +166,13 @@ public final class RedisConnector {
           : CompletableFuture.completedFuture(null);
     } else {
       RedisTarget.Cluster c = (RedisTarget.Cluster) target;
-      main = c.client().connectAsync(StringCodec.UTF8);
-      pubSub = withPubSub ? c.client().connectPubSubAsync(StringCodec.UTF8) : CompletableFuture.completedFuture(null);
+      // connectAsync needs the topology loaded first ("Partitions not initialized" otherwise):
+      // load it without blocking, then open both connections
+      CompletableFuture<Void> topology = c.client().refreshPartitionsAsync().toCompletableFuture();
+      main = topology.thenCompose(v -> c.client().connectAsync(StringCodec.UTF8));
+      pubSub = withPubSub
+          ? topology.thenCompose(v -> c.client().connectPubSubAsync(StringCodec.UTF8))
+          : CompletableFuture.completedFuture(null);
     }
     return main.thenCombine(pubSub, (conn, ps) -> {
           RedisClusterAsyncCommands<String, String> commands = conn instanceof StatefulRedisConnection<String, String> sc
