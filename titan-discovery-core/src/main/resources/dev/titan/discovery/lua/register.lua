@@ -8,7 +8,12 @@
 local id, addr, svc, ttl, prefix, channel = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
 local function bump(key, nowMs)
   if redis.call('EXISTS', key) == 0 then redis.call('SET', key, string.format('%d', nowMs * 1000)) end
-  redis.call('INCR', key)
+  return redis.call('INCR', key)
+end
+-- '{version} {id}' on channel ..':seq' right before the event: local views pair the two messages
+-- (a script's publishes are adjacent on every subscriber connection) and see gaps in versions
+local function sequence(channel, v, id)
+  redis.call('PUBLISH', channel .. ':seq', string.format('%d', v) .. ' ' .. id)
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -52,8 +57,9 @@ for i = 7, #ARGV do
 end
 
 if changed then
-  bump(KEYS[6], now)
+  local v = bump(KEYS[6], now)
   if channel ~= '' then
+    sequence(channel, v, id)
     local kind = existed and 'NODE_UPDATED' or 'NODE_REGISTERED'
     redis.call('PUBLISH', channel, '{"type":"' .. kind .. '","nodeId":' .. cjson.encode(id)
       .. ',"address":' .. cjson.encode(addr) .. ',"services":' .. svc .. ',"timestamp":' .. nowS .. '}')

@@ -6,7 +6,12 @@
 -- Returns 1 when the node existed and was updated, 0 otherwise.
 local function bump(key, nowMs)
   if redis.call('EXISTS', key) == 0 then redis.call('SET', key, string.format('%d', nowMs * 1000)) end
-  redis.call('INCR', key)
+  return redis.call('INCR', key)
+end
+-- '{version} {id}' on channel ..':seq' right before the event: local views pair the two messages
+-- (a script's publishes are adjacent on every subscriber connection) and see gaps in versions
+local function sequence(channel, v, id)
+  redis.call('PUBLISH', channel .. ':seq', string.format('%d', v) .. ' ' .. id)
 end
 local id, field, value, prefix, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return 0 end
@@ -41,8 +46,9 @@ end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local nowS = string.format('%d', now)
-bump(KEYS[3], now)
+local v = bump(KEYS[3], now)
 if channel ~= '' then
+  sequence(channel, v, id)
   redis.call('PUBLISH', channel, '{"type":"NODE_UPDATED","nodeId":' .. cjson.encode(id)
     .. ',"address":' .. cjson.encode(addr) .. ',"services":' .. svc .. ',"timestamp":' .. nowS .. '}')
 end

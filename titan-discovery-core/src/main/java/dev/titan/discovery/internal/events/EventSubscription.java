@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,29 @@ public final class EventSubscription {
   private final AtomicLong malformed = new AtomicLong();
   private final AtomicLong received = new AtomicLong();
   private final Listener listener = new Listener();
+  private final String sequenceChannel;
+  private volatile @Nullable Observer observer;
+
+  /**
+   * Sees every message, this node's own events included, before listeners do (on the hub
+   * thread): what a local view needs.
+   */
+  public interface Observer {
+    /**
+     * A message on the sequence channel ({@code "{version} {id}"}, published by our scripts right
+     * before each event).
+     *
+     * @param message the message
+     */
+    void onSequence(String message);
+
+    /**
+     * A message on the events channel.
+     *
+     * @param event the event, or null when the message was malformed
+     */
+    void onEvent(@Nullable DiscoveryEvent event);
+  }
 
   /**
    * Creates the subscription; nothing happens before {@link #start()}.
@@ -52,6 +76,18 @@ public final class EventSubscription {
     this.ownNodeId = ownNodeId;
     this.hub = hub;
     this.onResubscribed = onResubscribed;
+    this.sequenceChannel = channel + ":seq";
+  }
+
+  /**
+   * Adds the observer (one at most) and subscribes to the sequence channel as well.
+   *
+   * @param o the observer
+   * @return completes when Redis confirmed the subscription
+   */
+  public CompletableFuture<Void> observe(Observer o) {
+    observer = o;
+    return connection.async().subscribe(sequenceChannel).toCompletableFuture();
   }
 
   /**
@@ -83,12 +119,17 @@ public final class EventSubscription {
     if (!connection.isOpen()) {
       return CompletableFuture.completedFuture(null);
     }
-    return connection.async().unsubscribe(channel).toCompletableFuture().handle((v, e) -> null);
+    String[] channels = observer == null ? new String[] {channel} : new String[] {channel, sequenceChannel};
+    return connection.async().unsubscribe(channels).toCompletableFuture().handle((v, e) -> null);
   }
 
   private void handle(String message) {
     received.incrementAndGet();
     DiscoveryEvent event = WireCodec.decodeEvent(message);
+    Observer o = observer;
+    if (o != null) {
+      o.onEvent(event);
+    }
     if (event == null) {
       long n = malformed.incrementAndGet();
       if (n <= 10 || n % 1000 == 0) {
@@ -113,6 +154,13 @@ public final class EventSubscription {
     public void message(String ch, String message) {
       if (channel.equals(ch) && message != null) {
         hub.execute(() -> handle(message));
+      } else if (sequenceChannel.equals(ch) && message != null) {
+        hub.execute(() -> {
+          Observer o = observer;
+          if (o != null) {
+            o.onSequence(message);
+          }
+        });
       }
     }
 
