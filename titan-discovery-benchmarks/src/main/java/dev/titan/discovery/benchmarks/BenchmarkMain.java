@@ -48,6 +48,7 @@ import org.openjdk.jmh.util.Statistics;
 public final class BenchmarkMain {
 
   private static final int HEARTBEAT_SAMPLES = 20_000;
+  private static final int HEARTBEAT_ROUNDS = 9;
   private static final int PROPAGATION_SAMPLES = 1_000;
 
   private BenchmarkMain() {}
@@ -122,24 +123,18 @@ public final class BenchmarkMain {
     rows.add(new Row(n, "Redis memory per node", "B", ourBytes, Double.NaN, refBytes, Double.NaN,
         fmt((double) ourBytes / refBytes) + "x of ref", ourBytes <= 1200 ? "<= 1200 B: met" : "<= 1200 B: NOT met"));
 
-    // heartbeat bytes and CPU, nothing else talking to Redis
+    // heartbeat bytes and CPU, nothing else talking to Redis; alternating rounds, median of the
+    // rounds' usec/call, because a busy machine descheduling Redis mid-call inflates the usec
     RegistryWriter writer = new RegistryWriter(conn.async(), new Keys(BenchData.PREFIX), BenchData.TTL_MILLIS, BenchData.CHANNEL);
     int h = Math.min(BenchState.HEARTBEAT_NODES, n);
     writer.renew(BenchData.id(0)).join(); // script cached
-    stats.resetStats();
-    long in0 = stats.netInputBytes();
-    long out0 = stats.netOutputBytes();
-    for (int done = 0; done < HEARTBEAT_SAMPLES; done += h) {
-      CompletableFuture<?>[] batch = new CompletableFuture<?>[h];
-      for (int i = 0; i < h; i++) {
-        batch[i] = writer.renew(BenchData.id(i));
-      }
-      CompletableFuture.allOf(batch).join();
-    }
-    long ourIn = (stats.netInputBytes() - in0) / HEARTBEAT_SAMPLES;
-    long ourOut = (stats.netOutputBytes() - out0) / HEARTBEAT_SAMPLES;
-    long[] ourCpu = stats.commandStats("evalsha");
-
+    double[] ourUsec = new double[HEARTBEAT_ROUNDS];
+    double[] refUsec = new double[HEARTBEAT_ROUNDS];
+    long ourIn = 0;
+    long ourOut = 0;
+    long refIn = 0;
+    long refOut = 0;
+    int perRound = HEARTBEAT_SAMPLES / HEARTBEAT_ROUNDS;
     try (StatefulRedisConnection<String, String> refConn = client.connect();
         StatefulRedisConnection<String, String> refDirect = client.connect()) {
       ReferenceClient ref = new ReferenceClient(refConn, refDirect, BenchData.PREFIX);
@@ -147,29 +142,56 @@ public final class BenchmarkMain {
       for (int i = 0; i < h; i++) {
         json[i] = WireCodec.encodeServices(BenchData.services(i));
       }
-      stats.resetStats();
-      in0 = stats.netInputBytes();
-      out0 = stats.netOutputBytes();
-      for (int done = 0; done < HEARTBEAT_SAMPLES; done += h) {
-        List<RedisFuture<Long>> batch = new ArrayList<>(h);
-        for (int i = 0; i < h; i++) {
-          batch.add(ref.heartbeat(BenchData.id(i), BenchData.address(i), json[i], BenchData.TTL_MILLIS));
+      for (int round = 0; round < HEARTBEAT_ROUNDS; round++) {
+        stats.resetStats();
+        long in0 = stats.netInputBytes();
+        long out0 = stats.netOutputBytes();
+        for (int done = 0; done < perRound; done += h) {
+          CompletableFuture<?>[] batch = new CompletableFuture<?>[h];
+          for (int i = 0; i < h; i++) {
+            batch[i] = writer.renew(BenchData.id(i));
+          }
+          CompletableFuture.allOf(batch).join();
         }
-        for (RedisFuture<Long> f : batch) {
-          f.get(60, TimeUnit.SECONDS);
+        ourIn += stats.netInputBytes() - in0;
+        ourOut += stats.netOutputBytes() - out0;
+        long[] cpu = stats.commandStats("evalsha");
+        ourUsec[round] = (double) cpu[1] / cpu[0];
+
+        stats.resetStats();
+        in0 = stats.netInputBytes();
+        out0 = stats.netOutputBytes();
+        for (int done = 0; done < perRound; done += h) {
+          List<RedisFuture<Long>> batch = new ArrayList<>(h);
+          for (int i = 0; i < h; i++) {
+            batch.add(ref.heartbeat(BenchData.id(i), BenchData.address(i), json[i], BenchData.TTL_MILLIS));
+          }
+          for (RedisFuture<Long> f : batch) {
+            f.get(60, TimeUnit.SECONDS);
+          }
         }
+        refIn += stats.netInputBytes() - in0;
+        refOut += stats.netOutputBytes() - out0;
+        cpu = stats.commandStats("eval");
+        refUsec[round] = (double) cpu[1] / cpu[0];
       }
     }
-    long refIn = (stats.netInputBytes() - in0) / HEARTBEAT_SAMPLES;
-    long refOut = (stats.netOutputBytes() - out0) / HEARTBEAT_SAMPLES;
-    long[] refCpu = stats.commandStats("eval");
+    int total = perRound * HEARTBEAT_ROUNDS;
+    ourIn /= total;
+    ourOut /= total;
+    refIn /= total;
+    refOut /= total;
+    rows.add(interleavedThroughput(n, writer, client, h));
     rows.add(new Row(n, "Heartbeat bytes to Redis (request)", "B", ourIn, Double.NaN, refIn, Double.NaN,
         "1/" + fmt((double) refIn / ourIn), (double) ourIn <= refIn / 5.0 ? "<= 1/5: met" : "<= 1/5: NOT met"));
     rows.add(new Row(n, "Heartbeat bytes from Redis (reply)", "B", ourOut, Double.NaN, refOut, Double.NaN, "", ""));
-    double ourUsec = ourCpu[0] == 0 ? Double.NaN : (double) ourCpu[1] / ourCpu[0];
-    double refUsec = refCpu[0] == 0 ? Double.NaN : (double) refCpu[1] / refCpu[0];
-    rows.add(new Row(n, "Heartbeat Redis CPU (commandstats usec/call)", "us", ourUsec, Double.NaN, refUsec, Double.NaN,
-        fmt(refUsec / ourUsec) + "x", ourUsec <= refUsec ? "<= ref: met" : "<= ref: NOT met"));
+    Arrays.sort(ourUsec);
+    Arrays.sort(refUsec);
+    double ou = pct(ourUsec, 50);
+    double ru = pct(refUsec, 50);
+    rows.add(new Row(n, "Heartbeat Redis CPU (commandstats usec/call, median of " + HEARTBEAT_ROUNDS + " rounds; p99 col = max)", "us",
+        ou, ourUsec[HEARTBEAT_ROUNDS - 1], ru, refUsec[HEARTBEAT_ROUNDS - 1],
+        fmt(ru / ou) + "x", ou <= ru ? "<= ref: met" : "<= ref: NOT met"));
 
     // dead-node detection: our sweep with nothing and with 100 nodes expired
     double[] idle = new double[200];
@@ -202,6 +224,57 @@ public final class BenchmarkMain {
     rows.add(new Row(n, "Dead-node sweep, 100 expired", "us", pct(expired, 50), expired[expired.length - 1],
         Double.NaN, Double.NaN, "", "O(expired)"));
     return rows;
+  }
+
+  /**
+   * Heartbeats per second of 100 nodes over one connection each side, closed loop (100 in flight),
+   * ours and the reference alternating in 1 s rounds so that a noisy neighbour hits both alike;
+   * the median of the rounds.
+   */
+  private static Row interleavedThroughput(int n, RegistryWriter writer, RedisClient client, int h) throws Exception {
+    int rounds = 9;
+    double[] ours = new double[rounds];
+    double[] refs = new double[rounds];
+    try (StatefulRedisConnection<String, String> refConn = client.connect();
+        StatefulRedisConnection<String, String> refDirect = client.connect()) {
+      ReferenceClient ref = new ReferenceClient(refConn, refDirect, BenchData.PREFIX);
+      String[] json = new String[h];
+      for (int i = 0; i < h; i++) {
+        json[i] = WireCodec.encodeServices(BenchData.services(i));
+      }
+      for (int round = 0; round < rounds; round++) {
+        long end = System.nanoTime() + 1_000_000_000L;
+        long t0 = System.nanoTime();
+        long count = 0;
+        while (System.nanoTime() < end) {
+          CompletableFuture<?>[] batch = new CompletableFuture<?>[h];
+          for (int i = 0; i < h; i++) {
+            batch[i] = writer.renew(BenchData.id(i));
+          }
+          CompletableFuture.allOf(batch).join();
+          count += h;
+        }
+        ours[round] = count / ((System.nanoTime() - t0) / 1e9);
+        end = System.nanoTime() + 1_000_000_000L;
+        t0 = System.nanoTime();
+        count = 0;
+        while (System.nanoTime() < end) {
+          CompletableFuture<?>[] batch = new CompletableFuture<?>[h];
+          for (int i = 0; i < h; i++) {
+            batch[i] = ref.heartbeat(BenchData.id(i), BenchData.address(i), json[i], BenchData.TTL_MILLIS).toCompletableFuture();
+          }
+          CompletableFuture.allOf(batch).join();
+          count += h;
+        }
+        refs[round] = count / ((System.nanoTime() - t0) / 1e9);
+      }
+    }
+    Arrays.sort(ours);
+    Arrays.sort(refs);
+    double o = pct(ours, 50);
+    double r = pct(refs, 50);
+    return new Row(n, "Heartbeats/s, " + h + " nodes, one JVM (interleaved 1 s rounds, median; p99 col = min)", "ops/s",
+        o, ours[0], r, refs[0], fmt(o / r) + "x (ours/ref)", o >= 1.5 * r ? ">= 1.5x: met" : ">= 1.5x: NOT met");
   }
 
   // ------------------------------------------------------------------ propagation to a local view
@@ -297,8 +370,8 @@ public final class BenchmarkMain {
     Statistics to = byName.get("heartbeatThroughputOurs");
     Statistics tr = byName.get("heartbeatThroughputReference");
     double ratio = to.getMean() / tr.getMean();
-    rows.add(new Row(n, "Heartbeats/s, 100 nodes, one JVM (mean)", "ops/s", to.getMean(), Double.NaN, tr.getMean(), Double.NaN,
-        fmt(ratio) + "x", ratio >= 1.5 ? ">= 1.5x: met" : ">= 1.5x: NOT met"));
+    rows.add(new Row(n, "Heartbeats/s, 100 nodes, one JVM (JMH, sequential, mean)", "ops/s", to.getMean(), Double.NaN,
+        tr.getMean(), Double.NaN, fmt(ratio) + "x (ours/ref)", ratio >= 1.5 ? ">= 1.5x: met" : ">= 1.5x: NOT met"));
     return rows;
   }
 

@@ -36,8 +36,9 @@ public final class EventSubscription {
   private volatile @Nullable Observer observer;
 
   /**
-   * Sees every message, this node's own events included, before listeners do (on the hub
-   * thread): what a local view needs.
+   * Sees every message, this node's own events included, before listeners do: what a local view
+   * needs. It is called on the connection's I/O thread, in the order of the messages, so that a
+   * change is visible without a thread hand-off; it must be quick and never block.
    */
   public interface Observer {
     /**
@@ -124,12 +125,11 @@ public final class EventSubscription {
   }
 
   private void handle(String message) {
+    deliver(message, WireCodec.decodeEvent(message));
+  }
+
+  private void deliver(String message, @Nullable DiscoveryEvent event) {
     received.incrementAndGet();
-    DiscoveryEvent event = WireCodec.decodeEvent(message);
-    Observer o = observer;
-    if (o != null) {
-      o.onEvent(event);
-    }
     if (event == null) {
       long n = malformed.incrementAndGet();
       if (n <= 10 || n % 1000 == 0) {
@@ -152,15 +152,28 @@ public final class EventSubscription {
   private final class Listener extends RedisPubSubAdapter<String, String> {
     @Override
     public void message(String ch, String message) {
-      if (channel.equals(ch) && message != null) {
-        hub.execute(() -> handle(message));
-      } else if (sequenceChannel.equals(ch) && message != null) {
-        hub.execute(() -> {
-          Observer o = observer;
-          if (o != null) {
-            o.onSequence(message);
-          }
-        });
+      if (message == null) {
+        return;
+      }
+      Observer o = observer;
+      if (channel.equals(ch)) {
+        if (o == null) {
+          hub.execute(() -> handle(message));
+          return;
+        }
+        DiscoveryEvent event = WireCodec.decodeEvent(message);
+        try {
+          o.onEvent(event);
+        } catch (RuntimeException e) {
+          LOG.warn("Observer failed on a message of {}", channel, e);
+        }
+        hub.execute(() -> deliver(message, event));
+      } else if (sequenceChannel.equals(ch) && o != null) {
+        try {
+          o.onSequence(message);
+        } catch (RuntimeException e) {
+          LOG.warn("Observer failed on a message of {}", sequenceChannel, e);
+        }
       }
     }
 

@@ -71,7 +71,7 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
    */
   public CompletableFuture<RegistryView> attach(
       RegistryReader reader, RedisClusterAsyncCommands<String, String> commands, Keys keys, EventSubscription subscription) {
-    ViewSync s = new ViewSync(index, new RedisSource(reader), hub::execute, this::changed);
+    ViewSync s = new ViewSync(index, new RedisSource(reader), Runnable::run, this::changed);
     sync = s;
     s.firstRead().whenComplete((v, e) -> {
       if (e == null) {
@@ -81,7 +81,7 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
       }
     });
     subscription.observe(this)
-        .thenRun(() -> hub.execute(s::resync))
+        .thenRun(s::resync)
         .exceptionally(e -> {
           fail(e);
           return null;
@@ -120,18 +120,23 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
       }
       long r = remote;
       boolean foreign = n.join() != null && m.join() != null && n.join() > m.join();
-      hub.execute(() -> s.onProbe(r, foreign, FOREIGN_PERIOD.toMillis()));
+      s.onProbe(r, foreign, FOREIGN_PERIOD.toMillis());
     });
   }
 
   private void changed(DiscoveryEvent e) {
-    for (DiscoveryListener l : listeners) {
-      try {
-        l.onEvent(e);
-      } catch (RuntimeException ex) {
-        LOG.warn("Registry view listener {} threw on {} of node {}", l, e.type(), e.nodeId(), ex);
-      }
+    if (listeners.isEmpty()) {
+      return;
     }
+    hub.execute(() -> {
+      for (DiscoveryListener l : listeners) {
+        try {
+          l.onEvent(e);
+        } catch (RuntimeException ex) {
+          LOG.warn("Registry view listener {} threw on {} of node {}", l, e.type(), e.nodeId(), ex);
+        }
+      }
+    });
   }
 
   /** Called (on the event thread) after the subscription was re-established: events were lost. */
@@ -166,11 +171,9 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
       p.cancel(false);
     }
     ViewSync s = sync;
-    hub.execute(() -> {
-      if (s != null) {
-        s.close();
-      }
-    });
+    if (s != null) {
+      s.close();
+    }
     ready.completeExceptionally(new IllegalStateException("the view is closed"));
   }
 
@@ -236,15 +239,7 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
     if (s == null || closed) {
       return CompletableFuture.failedFuture(new IllegalStateException("the view is not running"));
     }
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    hub.execute(() -> s.resync().whenComplete((v, e) -> {
-      if (e != null) {
-        done.completeExceptionally(e);
-      } else {
-        done.complete(null);
-      }
-    }));
-    return done;
+    return s.resync();
   }
 
   @Override

@@ -18,8 +18,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps a {@link ViewIndex} in step with the registry: applies events, detects gaps with the
- * change counter, and resynchronises with one full read. Every method but the constructor runs on
- * one thread (the discovery service's event thread, {@code executor}), so it holds no locks.
+ * change counter, and resynchronises with one full read. Messages arrive on the pub/sub
+ * connection's I/O thread and reads complete on Redis threads: every entry point is synchronized
+ * (each holds the lock for microseconds and never blocks), and the index has a single writer at a
+ * time. {@code changed} is called under the lock; it must hand work off, not run user code.
  *
  * <p>Our scripts publish {@code "{version} {id}"} on {@code {channel}:seq} right before each event,
  * and a script's two messages are adjacent on every subscriber connection: an event that follows
@@ -82,7 +84,7 @@ final class ViewSync {
    *
    * @param index the index to keep
    * @param source Redis reads
-   * @param executor the event thread: every call happens there
+   * @param executor where read completions are handled (inline is fine)
    * @param changed told of every change applied, on the event thread
    */
   ViewSync(ViewIndex index, Source source, Executor executor, Consumer<DiscoveryEvent> changed) {
@@ -117,7 +119,7 @@ final class ViewSync {
    *
    * @param message the message
    */
-  void onSequence(String message) {
+  synchronized void onSequence(String message) {
     if (armedId != null) { // the event of the previous sequence message never came
       gap("an event went missing after version " + armedVersion);
     }
@@ -137,7 +139,7 @@ final class ViewSync {
    *
    * @param event the event
    */
-  void onEvent(@Nullable DiscoveryEvent event) {
+  synchronized void onEvent(@Nullable DiscoveryEvent event) {
     String id = armedId;
     long v = armedVersion;
     armedId = null;
@@ -202,7 +204,7 @@ final class ViewSync {
    * @param foreign whether nodes written by the TypeScript implementation exist
    * @param foreignPeriodMillis how often to read everything again while they do
    */
-  void onProbe(long remoteVersion, boolean foreign, long foreignPeriodMillis) {
+  synchronized void onProbe(long remoteVersion, boolean foreign, long foreignPeriodMillis) {
     if (loading || closed) {
       return;
     }
@@ -229,7 +231,7 @@ final class ViewSync {
    *
    * @return completes when a read that started after this call has been applied
    */
-  CompletableFuture<Void> resync() {
+  synchronized CompletableFuture<Void> resync() {
     CompletableFuture<Void> done = new CompletableFuture<>();
     if (closed) {
       done.completeExceptionally(new IllegalStateException("the view is closed"));
@@ -249,7 +251,7 @@ final class ViewSync {
     return done;
   }
 
-  private void finish(@Nullable Snapshot s, @Nullable Throwable error, List<CompletableFuture<Void>> mine) {
+  private synchronized void finish(@Nullable Snapshot s, @Nullable Throwable error, List<CompletableFuture<Void>> mine) {
     loading = false;
     if (closed) {
       mine.forEach(f -> f.completeExceptionally(new IllegalStateException("the view is closed")));
@@ -305,7 +307,14 @@ final class ViewSync {
   }
 
   private void verify(Set<String> ids) {
-    source.read(ids).whenComplete((found, e) -> executor.execute(() -> {
+    source.read(ids).whenComplete((found, e) -> executor.execute(() -> verified(found, e)));
+  }
+
+  private synchronized void verified(@Nullable Map<String, Optional<NodeInfo>> found, @Nullable Throwable e) {
+    {
+      if (closed) {
+        return;
+      }
       if (e != null || found == null) {
         dirty = true;
         return;
@@ -322,11 +331,11 @@ final class ViewSync {
               DiscoveryEvent.Type.NODE_DEREGISTERED, id, old.address(), old.services(), System.currentTimeMillis())));
         }
       });
-    }));
+    }
   }
 
   /** Stops: no more reads; pending futures fail. */
-  void close() {
+  synchronized void close() {
     closed = true;
     waiting.forEach(f -> f.completeExceptionally(new IllegalStateException("the view is closed")));
     waiting.clear();
