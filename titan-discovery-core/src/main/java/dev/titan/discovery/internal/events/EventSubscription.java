@@ -14,7 +14,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The subscription to the events channel, on its own connection. Messages are decoded on the
- * hub's thread; malformed ones are logged and skipped; this node's own events are dropped. Lettuce
+ * hub's thread (on the I/O thread when an {@link Observer}, the local view, also reads them, and
+ * then only once); malformed ones are logged and skipped; this node's own events are dropped
+ * before listeners. With an observer, the sequence channel ({@code {channel}:seq}) is read too.
+ * Lettuce
  * subscribes again by itself after a reconnect; each such re-subscription is reported, since
  * events published meanwhile are lost (pub/sub is at-most-once).
  */

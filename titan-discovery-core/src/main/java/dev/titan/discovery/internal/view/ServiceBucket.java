@@ -3,29 +3,78 @@ package dev.titan.discovery.internal.view;
 import dev.titan.discovery.NodeInfo;
 import dev.titan.discovery.ServiceInfo;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The nodes offering one service, immutable: the answer for any version and the answer per
- * version are built once per change, so a lookup costs one map access. A change costs O(nodes of
- * this service).
+ * The nodes offering one service. A change costs O(1) (one map write); the answers for any
+ * version and per version are built lazily, O(nodes of this service), by the first lookup after a
+ * change, then cached, so a repeated lookup costs one field read. One writer at a time; readers
+ * need no lock.
  */
 final class ServiceBucket {
 
-  private final String name;
-  private final Map<String, NodeInfo> members;
-  private final List<NodeInfo> all;
-  private final Map<String, List<NodeInfo>> byVersion;
+  /** The answers, valid while the bucket's change count is {@code changes}. */
+  private record Answers(long changes, List<NodeInfo> all, Map<String, List<NodeInfo>> byVersion) {}
 
-  private ServiceBucket(String name, Map<String, NodeInfo> members) {
+  private final String name;
+  private final ConcurrentHashMap<String, NodeInfo> members = new ConcurrentHashMap<>();
+  private volatile long changes;
+  private volatile Answers answers = new Answers(0, List.of(), Map.of());
+
+  /**
+   * An empty bucket.
+   *
+   * @param name the service name
+   */
+  ServiceBucket(String name) {
     this.name = name;
-    this.members = members;
-    this.all = List.copyOf(members.values());
+  }
+
+  /**
+   * Adds or replaces a node (which offers the service).
+   *
+   * @param node the node
+   */
+  void put(NodeInfo node) {
+    members.put(node.nodeId(), node);
+    changes++;
+  }
+
+  /**
+   * Removes a node.
+   *
+   * @param nodeId the node id
+   * @return true when the bucket is now empty
+   */
+  boolean remove(String nodeId) {
+    if (members.remove(nodeId) != null) {
+      changes++;
+    }
+    return members.isEmpty();
+  }
+
+  /**
+   * The nodes offering the service.
+   *
+   * @param version the version, or null for any
+   * @return an unmodifiable list
+   */
+  List<NodeInfo> find(@Nullable String version) {
+    long c = changes;
+    Answers a = answers;
+    if (a.changes() != c) {
+      a = build(c);
+      answers = a;
+    }
+    return version == null ? a.all() : a.byVersion().getOrDefault(version, List.of());
+  }
+
+  private Answers build(long c) {
+    List<NodeInfo> all = List.copyOf(members.values());
     Map<String, List<NodeInfo>> versions = new HashMap<>();
     for (NodeInfo n : all) {
       for (ServiceInfo s : n.services()) {
@@ -39,64 +88,6 @@ final class ServiceBucket {
     }
     Map<String, List<NodeInfo>> frozen = new HashMap<>(versions.size() * 2);
     versions.forEach((v, l) -> frozen.put(v, List.copyOf(l)));
-    this.byVersion = Map.copyOf(frozen);
-  }
-
-  /**
-   * A bucket of the given nodes (all of which offer the service).
-   *
-   * @param name the service name
-   * @param nodes the nodes
-   * @return the bucket
-   */
-  static ServiceBucket of(String name, Collection<NodeInfo> nodes) {
-    Map<String, NodeInfo> m = new LinkedHashMap<>();
-    for (NodeInfo n : nodes) {
-      m.put(n.nodeId(), n);
-    }
-    return new ServiceBucket(name, m);
-  }
-
-  /**
-   * This bucket with the node added or replaced.
-   *
-   * @param node the node
-   * @return a new bucket
-   */
-  ServiceBucket with(NodeInfo node) {
-    Map<String, NodeInfo> m = new LinkedHashMap<>(members);
-    m.put(node.nodeId(), node);
-    return new ServiceBucket(name, m);
-  }
-
-  /**
-   * This bucket without the node, or null when it becomes empty.
-   *
-   * @param nodeId the node id
-   * @return a new bucket, this one when the node was not in it, or null when empty
-   */
-  @Nullable ServiceBucket without(String nodeId) {
-    if (!members.containsKey(nodeId)) {
-      return this;
-    }
-    if (members.size() == 1) {
-      return null;
-    }
-    Map<String, NodeInfo> m = new LinkedHashMap<>(members);
-    m.remove(nodeId);
-    return new ServiceBucket(name, m);
-  }
-
-  /**
-   * The nodes offering the service.
-   *
-   * @param version the version, or null for any
-   * @return an unmodifiable list
-   */
-  List<NodeInfo> find(@Nullable String version) {
-    if (version == null) {
-      return all;
-    }
-    return byVersion.getOrDefault(version, List.of());
+    return new Answers(c, all, Map.copyOf(frozen));
   }
 }

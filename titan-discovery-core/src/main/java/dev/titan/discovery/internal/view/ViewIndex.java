@@ -15,8 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The nodes of a local view, indexed by id and by service. One thread writes (the discovery
- * service's event thread); any thread reads without locks. Readers see each node and each
+ * The nodes of a local view, indexed by id and by service. One writer at a time (under the
+ * sync's lock); any thread reads without locks. A change costs O(services of the node). Readers see each node and each
  * service's list atomically; a change touching a node and its services becomes visible to them
  * piece by piece, within the same microsecond.
  */
@@ -42,12 +42,12 @@ final class ViewIndex {
     if (old != null) {
       for (String gone : names(old)) {
         if (!fresh.contains(gone)) {
-          services.computeIfPresent(gone, (k, b) -> b.without(node.nodeId()));
+          leave(gone, node.nodeId());
         }
       }
     }
     for (String name : fresh) {
-      services.compute(name, (k, b) -> b == null ? ServiceBucket.of(name, List.of(node)) : b.with(node));
+      services.computeIfAbsent(name, ServiceBucket::new).put(node);
     }
     changes++;
     return old;
@@ -63,7 +63,7 @@ final class ViewIndex {
     NodeInfo old = nodes.remove(nodeId);
     if (old != null) {
       for (String name : names(old)) {
-        services.computeIfPresent(name, (k, b) -> b.without(nodeId));
+        leave(name, nodeId);
       }
       changes++;
     }
@@ -104,10 +104,21 @@ final class ViewIndex {
     }
     nodes.putAll(next);
     nodes.keySet().retainAll(next.keySet());
-    grouped.forEach((name, list) -> services.put(name, ServiceBucket.of(name, list)));
+    grouped.forEach((name, list) -> {
+      ServiceBucket b = new ServiceBucket(name);
+      list.forEach(b::put);
+      services.put(name, b);
+    });
     services.keySet().retainAll(grouped.keySet());
     changes++;
     return diff;
+  }
+
+  private void leave(String name, String nodeId) {
+    ServiceBucket b = services.get(name);
+    if (b != null && b.remove(nodeId)) {
+      services.remove(name, b);
+    }
   }
 
   static DiscoveryEvent event(DiscoveryEvent.Type type, NodeInfo n) {
