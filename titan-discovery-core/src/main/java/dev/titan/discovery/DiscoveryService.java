@@ -193,6 +193,18 @@ public interface DiscoveryService extends AutoCloseable {
   void offEvent(DiscoveryListener listener);
 
   /**
+   * The local, push-updated view of the registry: lookups answered from memory with no Redis
+   * round trip. The same view is returned on every call; it is created on the first call and
+   * filled by one full read ({@link RegistryView#ready()} completes then), after which events keep
+   * it fresh. It needs pub/sub and a started service, and is closed by {@link #stop()}.
+   *
+   * @return the view
+   * @throws IllegalStateException when pub/sub is disabled ({@link
+   *     DiscoveryOptions#pubSubEnabled()}), before {@link #start()} or after {@link #stop()}
+   */
+  RegistryView view();
+
+  /**
    * This node's id.
    *
    * @return the id

@@ -34,7 +34,7 @@ class SecurityTest {
    * of them makes a run of the scenario below fail or leaves denials in ACL LOG.
    */
   static List<String> aclRule(String password, String prefix, String channel) {
-    return List.of("on", ">" + password, "resetkeys", "~" + prefix + ":*", "resetchannels", "&" + channel,
+    return List.of("on", ">" + password, "resetkeys", "~" + prefix + ":*", "resetchannels", "&" + channel, "&" + channel + ":seq",
         "-@all",
         "+evalsha", "+eval", "+hmget", "+exists", "+subscribe", "+unsubscribe",
         "+time", "+type", "+get", "+set", "+del", "+incr", "+pttl", "+expire",

@@ -90,6 +90,11 @@ final class TestRedis implements AutoCloseable {
 
   /** Records raw messages on this test's channel. */
   List<String> recordChannel() {
+    return recordChannel(channel);
+  }
+
+  /** Records raw messages on a channel. */
+  List<String> recordChannel(String channel) {
     List<String> messages = Collections.synchronizedList(new ArrayList<>());
     StatefulRedisPubSubConnection<String, String> ps = client.connectPubSub();
     ps.addListener(new RedisPubSubAdapter<>() {

@@ -16,6 +16,8 @@ import dev.titan.discovery.internal.registry.Registrar;
 import dev.titan.discovery.internal.registry.RegistryReader;
 import dev.titan.discovery.internal.registry.RegistryWriter;
 import dev.titan.discovery.internal.registry.Sweeper;
+import dev.titan.discovery.internal.view.LocalRegistryView;
+import dev.titan.discovery.RegistryView;
 import dev.titan.discovery.DiscoveryStatus;
 import java.util.List;
 import java.util.Optional;
@@ -62,6 +64,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
   private @Nullable CompletableFuture<RedisLink> connecting; // guarded by lock
   private boolean stopRequested; // guarded by lock
   private volatile @Nullable Parts parts;
+  private volatile @Nullable LocalRegistryView view; // created under lock
 
   /**
    * Creates the service; connects nothing.
@@ -122,7 +125,12 @@ public final class DefaultDiscoveryService implements DiscoveryService {
     Registrar registrar = options.clientMode() ? null : new Registrar(node, writer, scheduler, options);
     EventSubscription subscription = null;
     if (link.pubSub() != null) {
-      subscription = new EventSubscription(link.pubSub(), options.pubSubChannel(), () -> node.get().nodeId(), hub, () -> { });
+      subscription = new EventSubscription(link.pubSub(), options.pubSubChannel(), () -> node.get().nodeId(), hub, () -> {
+        LocalRegistryView v = view;
+        if (v != null) {
+          v.resubscribed();
+        }
+      });
     }
     Sweeper sweeper = new Sweeper(writer, scheduler, () -> node.get().nodeId());
     Parts p = new Parts(link, writer, reader, registrar, subscription, sweeper);
@@ -175,6 +183,10 @@ public final class DefaultDiscoveryService implements DiscoveryService {
   private CompletableFuture<Void> teardown(@Nullable Parts p) {
     if (p == null) {
       return CompletableFuture.completedFuture(null);
+    }
+    LocalRegistryView localView = view;
+    if (localView != null) {
+      localView.close();
     }
     CompletableFuture<Void> deregistered = p.registrar() == null
         ? CompletableFuture.completedFuture(null)
@@ -348,6 +360,42 @@ public final class DefaultDiscoveryService implements DiscoveryService {
   public CompletableFuture<Boolean> isNodeActive(String nodeId) {
     Validation.nodeId(nodeId);
     return withParts(p -> p.reader().isActive(nodeId));
+  }
+
+  // ---------------------------------------------------------------- local view
+
+  @Override
+  public RegistryView view() {
+    if (!options.pubSubEnabled()) {
+      throw new IllegalStateException("view() needs pub/sub: build the service with DiscoveryOptions.pubSubEnabled(true)");
+    }
+    LocalRegistryView created;
+    CompletableFuture<Parts> s;
+    synchronized (lock) {
+      if (stopRequested) {
+        throw new IllegalStateException("DiscoveryService is stopped");
+      }
+      if (started == null) {
+        throw new IllegalStateException("DiscoveryService is not started: call start() first");
+      }
+      LocalRegistryView existing = view;
+      if (existing != null) {
+        return existing;
+      }
+      created = new LocalRegistryView(hub, scheduler);
+      view = created;
+      s = started;
+    }
+    s.whenComplete((p, e) -> {
+      if (e != null) {
+        created.fail(e);
+      } else if (p.subscription() == null) {
+        created.fail(new IllegalStateException("no pub/sub connection"));
+      } else {
+        created.attach(p.reader(), p.link().commands(), keys, p.subscription());
+      }
+    });
+    return created;
   }
 
   // ---------------------------------------------------------------- events and identity

@@ -1,11 +1,13 @@
 -- Reads nodes in one round trip. Read-only.
 -- KEYS[1] the set to read ids from (index:nodes, or index:services:{name})
--- KEYS[2] index:nodes   KEYS[3] index:meta   KEYS[4] index:deadlines
+-- KEYS[2] index:nodes   KEYS[3] index:meta   KEYS[4] index:deadlines   KEYS[5] index:version (optional)
 -- ARGV[1] prefix   ARGV[2] 'active' (heartbeat must exist) or 'all'
 -- ARGV[3] '1' to add nodes that our indexes do not cover (written by the TypeScript
 --         implementation): they are found in index:nodes without an index:meta entry.
 -- Returns {{id, address, services, timestamp, ...}, {ids whose heartbeat is gone}, n} where n
--- counts our nodes whose deadline has passed (in active mode), so the caller knows to sweep.
+-- counts our nodes whose deadline has passed (in active mode), so the caller knows to sweep,
+-- followed by the change counter (0 when absent) when KEYS[5] is given: the version this
+-- answer reflects, read in the same atomic step (local views resynchronise from it).
 -- Wrong key types and hashes with missing fields are skipped.
 local prefix, active, foreign = ARGV[1], ARGV[2] == 'active', ARGV[3] == '1'
 local ids = {}
@@ -51,5 +53,9 @@ if active then
   local t = redis.call('TIME')
   local okZ, z = pcall(redis.call, 'ZCOUNT', KEYS[4], '-inf', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
   if okZ then due = z end
+end
+if KEYS[5] then
+  local okV, v = pcall(redis.call, 'GET', KEYS[5])
+  return {out, dead, due, okV and v or '0'}
 end
 return {out, dead, due}

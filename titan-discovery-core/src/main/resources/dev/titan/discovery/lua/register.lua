@@ -7,9 +7,18 @@
 -- Returns {existed (0/1), changed (0/1), timestamp}
 local id, addr, svc, ttl, prefix, channel = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
 local function bump(key, nowMs)
-  if redis.call('EXISTS', key) == 0 or not pcall(redis.call, 'INCR', key) then
-    redis.call('SET', key, string.format('%d', nowMs * 1000 + 1))
+  local ok, v = false, nil
+  if redis.call('EXISTS', key) == 1 then ok, v = pcall(redis.call, 'INCR', key) end
+  if not ok then -- absent, or not a number: restart from the clock, so readers still see a change
+    v = nowMs * 1000 + 1
+    redis.call('SET', key, string.format('%d', v))
   end
+  return v
+end
+-- '{version} {id}' on channel ..':seq' right before the event: local views pair the two messages
+-- (a script's publishes are adjacent on every subscriber connection) and see gaps in versions
+local function sequence(channel, v, id)
+  redis.call('PUBLISH', channel .. ':seq', string.format('%d', v) .. ' ' .. id)
 end
 -- a registry key holding a value of the wrong type is corruption: replace it rather than fail forever
 local function write(cmd, key, ...)
@@ -60,8 +69,9 @@ for i = 7, #ARGV do
 end
 
 if changed then
-  bump(KEYS[6], now)
+  local v = bump(KEYS[6], now)
   if channel ~= '' then
+    sequence(channel, v, id)
     local kind = existed and 'NODE_UPDATED' or 'NODE_REGISTERED'
     redis.call('PUBLISH', channel, '{"type":"' .. kind .. '","nodeId":' .. cjson.encode(id)
       .. ',"address":' .. cjson.encode(addr) .. ',"services":' .. svc .. ',"timestamp":' .. nowS .. '}')

@@ -6,7 +6,8 @@
 -- Mode 'sweep' is 'expire' run by the sweeper: only the holder of the lease KEYS[5] (taken or
 -- renewed here for ARGV[6] ms by node ARGV[5]) does the work, and it first adopts into
 -- index:deadlines the nodes that are missing there (written by the TypeScript implementation),
--- with the deadline their heartbeat key's PTTL gives, so that they too expire without a query.
+-- with the deadline their heartbeat key's PTTL gives, so that they too expire without a query,
+-- and announces each live one (version bump, NODE_REGISTERED) for the local views.
 -- KEYS[1] index:nodes   KEYS[2] index:deadlines   KEYS[3] index:meta   KEYS[4] index:version
 -- KEYS[5] index:sweeper (sweep mode only)
 -- ARGV[1] prefix   ARGV[2] channel ('' = do not publish)   ARGV[3] mode   ARGV[4] max expired
@@ -14,13 +15,29 @@
 -- Returns the ids removed.
 local prefix, channel, mode, limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local function bump(key, nowMs)
-  if redis.call('EXISTS', key) == 0 or not pcall(redis.call, 'INCR', key) then
-    redis.call('SET', key, string.format('%d', nowMs * 1000 + 1))
+  local ok, v = false, nil
+  if redis.call('EXISTS', key) == 1 then ok, v = pcall(redis.call, 'INCR', key) end
+  if not ok then -- absent, or not a number: restart from the clock, so readers still see a change
+    v = nowMs * 1000 + 1
+    redis.call('SET', key, string.format('%d', v))
   end
+  return v
+end
+-- '{version} {id}' on channel ..':seq' right before the event: local views pair the two messages
+-- (a script's publishes are adjacent on every subscriber connection) and see gaps in versions
+local function sequence(channel, v, id)
+  redis.call('PUBLISH', channel .. ':seq', string.format('%d', v) .. ' ' .. id)
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local nowS = string.format('%d', now)
+
+local function decodeServices(raw)
+  if type(raw) ~= 'string' or not string.match(raw, '^%s*%[') then return nil end
+  local ok, list = pcall(cjson.decode, raw)
+  if ok and type(list) == 'table' then return list end
+  return nil
+end
 
 local candidates, seen = {}, {}
 local first = 5
@@ -37,6 +54,19 @@ if mode == 'sweep' then
       if not redis.call('ZSCORE', KEYS[2], id) then
         local pttl = redis.call('PTTL', prefix .. ':heartbeat:' .. id)
         redis.call('ZADD', KEYS[2], now + math.max(pttl, 0), id)
+        if pttl > 0 or pttl == -1 then
+          -- a live node written without our indexes: announce it (with a version), so local
+          -- views learn of it although its writer published nothing
+          local okH, h = pcall(redis.call, 'HMGET', prefix .. ':nodes:' .. id, 'address', 'services')
+          if okH and type(h[1]) == 'string' and decodeServices(h[2]) then
+            local v = bump(KEYS[4], now)
+            if channel ~= '' then
+              sequence(channel, v, id)
+              redis.call('PUBLISH', channel, '{"type":"NODE_REGISTERED","nodeId":' .. cjson.encode(id)
+                .. ',"address":' .. cjson.encode(h[1]) .. ',"services":' .. h[2] .. ',"timestamp":' .. nowS .. '}')
+            end
+          end
+        end
       end
     end
   end
@@ -51,13 +81,6 @@ if mode == 'expire' and limit > 0 then
       if not seen[id] then seen[id] = true; candidates[#candidates + 1] = id end
     end
   end
-end
-
-local function decodeServices(raw)
-  if type(raw) ~= 'string' or not string.match(raw, '^%s*%[') then return nil end
-  local ok, list = pcall(cjson.decode, raw)
-  if ok and type(list) == 'table' then return list end
-  return nil
 end
 
 local removed = {}
@@ -103,8 +126,9 @@ for _, id in ipairs(candidates) do
     end
     if n > 0 then
       removed[#removed + 1] = id
-      bump(KEYS[4], now)
+      local v = bump(KEYS[4], now)
       if channel ~= '' then
+        sequence(channel, v, id)
         redis.call('PUBLISH', channel, '{"type":"NODE_DEREGISTERED","nodeId":' .. cjson.encode(id)
           .. ',"address":' .. cjson.encode(addr) .. ',"services":' .. svc .. ',"timestamp":' .. nowS .. '}')
       end

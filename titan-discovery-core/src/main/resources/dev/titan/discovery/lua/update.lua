@@ -5,9 +5,18 @@
 -- ARGV[4] prefix   ARGV[5] channel ('' = do not publish)   ARGV[6..] service names (services only)
 -- Returns 1 when the node existed and was updated, 0 otherwise.
 local function bump(key, nowMs)
-  if redis.call('EXISTS', key) == 0 or not pcall(redis.call, 'INCR', key) then
-    redis.call('SET', key, string.format('%d', nowMs * 1000 + 1))
+  local ok, v = false, nil
+  if redis.call('EXISTS', key) == 1 then ok, v = pcall(redis.call, 'INCR', key) end
+  if not ok then -- absent, or not a number: restart from the clock, so readers still see a change
+    v = nowMs * 1000 + 1
+    redis.call('SET', key, string.format('%d', v))
   end
+  return v
+end
+-- '{version} {id}' on channel ..':seq' right before the event: local views pair the two messages
+-- (a script's publishes are adjacent on every subscriber connection) and see gaps in versions
+local function sequence(channel, v, id)
+  redis.call('PUBLISH', channel .. ':seq', string.format('%d', v) .. ' ' .. id)
 end
 local id, field, value, prefix, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return 0 end
@@ -42,8 +51,9 @@ end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local nowS = string.format('%d', now)
-bump(KEYS[3], now)
+local v = bump(KEYS[3], now)
 if channel ~= '' then
+  sequence(channel, v, id)
   redis.call('PUBLISH', channel, '{"type":"NODE_UPDATED","nodeId":' .. cjson.encode(id)
     .. ',"address":' .. cjson.encode(addr) .. ',"services":' .. svc .. ',"timestamp":' .. nowS .. '}')
 end

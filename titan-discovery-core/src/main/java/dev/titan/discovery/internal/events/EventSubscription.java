@@ -8,12 +8,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The subscription to the events channel, on its own connection. Messages are decoded on the
- * hub's thread; malformed ones are logged and skipped; this node's own events are dropped. Lettuce
+ * hub's thread (on the I/O thread when an {@link Observer}, the local view, also reads them, and
+ * then only once); malformed ones are logged and skipped; this node's own events are dropped
+ * before listeners. With an observer, the sequence channel ({@code {channel}:seq}) is read too.
+ * Lettuce
  * subscribes again by itself after a reconnect; each such re-subscription is reported, since
  * events published meanwhile are lost (pub/sub is at-most-once).
  */
@@ -31,6 +35,30 @@ public final class EventSubscription {
   private final AtomicLong malformed = new AtomicLong();
   private final AtomicLong received = new AtomicLong();
   private final Listener listener = new Listener();
+  private final String sequenceChannel;
+  private volatile @Nullable Observer observer;
+
+  /**
+   * Sees every message, this node's own events included, before listeners do: what a local view
+   * needs. It is called on the connection's I/O thread, in the order of the messages, so that a
+   * change is visible without a thread hand-off; it must be quick and never block.
+   */
+  public interface Observer {
+    /**
+     * A message on the sequence channel ({@code "{version} {id}"}, published by our scripts right
+     * before each event).
+     *
+     * @param message the message
+     */
+    void onSequence(String message);
+
+    /**
+     * A message on the events channel.
+     *
+     * @param event the event, or null when the message was malformed
+     */
+    void onEvent(@Nullable DiscoveryEvent event);
+  }
 
   /**
    * Creates the subscription; nothing happens before {@link #start()}.
@@ -52,6 +80,18 @@ public final class EventSubscription {
     this.ownNodeId = ownNodeId;
     this.hub = hub;
     this.onResubscribed = onResubscribed;
+    this.sequenceChannel = channel + ":seq";
+  }
+
+  /**
+   * Adds the observer (one at most) and subscribes to the sequence channel as well.
+   *
+   * @param o the observer
+   * @return completes when Redis confirmed the subscription
+   */
+  public CompletableFuture<Void> observe(Observer o) {
+    observer = o;
+    return connection.async().subscribe(sequenceChannel).toCompletableFuture();
   }
 
   /**
@@ -83,12 +123,16 @@ public final class EventSubscription {
     if (!connection.isOpen()) {
       return CompletableFuture.completedFuture(null);
     }
-    return connection.async().unsubscribe(channel).toCompletableFuture().handle((v, e) -> null);
+    String[] channels = observer == null ? new String[] {channel} : new String[] {channel, sequenceChannel};
+    return connection.async().unsubscribe(channels).toCompletableFuture().handle((v, e) -> null);
   }
 
   private void handle(String message) {
+    deliver(message, WireCodec.decodeEvent(message));
+  }
+
+  private void deliver(String message, @Nullable DiscoveryEvent event) {
     received.incrementAndGet();
-    DiscoveryEvent event = WireCodec.decodeEvent(message);
     if (event == null) {
       long n = malformed.incrementAndGet();
       if (n <= 10 || n % 1000 == 0) {
@@ -111,8 +155,28 @@ public final class EventSubscription {
   private final class Listener extends RedisPubSubAdapter<String, String> {
     @Override
     public void message(String ch, String message) {
-      if (channel.equals(ch) && message != null) {
-        hub.execute(() -> handle(message));
+      if (message == null) {
+        return;
+      }
+      Observer o = observer;
+      if (channel.equals(ch)) {
+        if (o == null) {
+          hub.execute(() -> handle(message));
+          return;
+        }
+        DiscoveryEvent event = WireCodec.decodeEvent(message);
+        try {
+          o.onEvent(event);
+        } catch (RuntimeException e) {
+          LOG.warn("Observer failed on a message of {}", channel, e);
+        }
+        hub.execute(() -> deliver(message, event));
+      } else if (sequenceChannel.equals(ch) && o != null) {
+        try {
+          o.onSequence(message);
+        } catch (RuntimeException e) {
+          LOG.warn("Observer failed on a message of {}", sequenceChannel, e);
+        }
       }
     }
 

@@ -53,6 +53,42 @@ public final class RegistryReader {
   }
 
   /**
+   * The active nodes together with the change counter ({@code index:version}) they reflect, read
+   * in one atomic step: what a local view resynchronises from.
+   *
+   * @return the snapshot
+   */
+  public CompletableFuture<Snapshot> snapshot() {
+    String[] k = {keys.nodesIndex(), keys.nodesIndex(), keys.meta(), keys.deadlines(), keys.version()};
+    return Scripts.QUERY.<List<Object>>run(commands, ScriptOutputType.MULTI, k, keys.prefix(), "active", "0")
+        .thenCompose(reply -> {
+          long version = reply.size() > 3 ? parseVersion(reply.get(3)) : 0;
+          return cleanUp(reply, parse(reply.get(0))).thenApply(nodes -> new Snapshot(nodes, version));
+        });
+  }
+
+  /**
+   * Active nodes and the change counter they reflect.
+   *
+   * @param nodes the active nodes
+   * @param version the value of {@code index:version} at the read, 0 when absent
+   */
+  public record Snapshot(List<NodeInfo> nodes, long version) {
+    /** Copies the list. */
+    public Snapshot {
+      nodes = List.copyOf(nodes);
+    }
+  }
+
+  private static long parseVersion(@Nullable Object o) {
+    try {
+      return o == null ? 0 : Long.parseLong(o.toString());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /**
    * Every node with a readable hash, heartbeat or not.
    *
    * @return the nodes
@@ -126,22 +162,24 @@ public final class RegistryReader {
     String[] k = {source, keys.nodesIndex(), keys.meta(), keys.deadlines()};
     return Scripts.QUERY.<List<Object>>run(commands, ScriptOutputType.MULTI, k,
             keys.prefix(), active ? "active" : "all", foreign ? "1" : "0")
-        .thenCompose(reply -> {
-          List<NodeInfo> nodes = parse(reply.get(0));
-          List<String> dead = RegistryWriter.strings(reply.get(1));
-          long due = reply.size() > 2 ? RegistryWriter.asLong(reply.get(2)) : 0;
-          if (!active || (dead.isEmpty() && due == 0)) {
-            return CompletableFuture.completedFuture(nodes);
-          }
-          return writer.expire(dead).handle((removed, e) -> {
-            if (e != null) {
-              LOG.debug("Cleanup of {} dead nodes failed: {}", dead.size(), e.toString());
-            } else if (!removed.isEmpty()) {
-              LOG.debug("Removed {} dead nodes: {}", removed.size(), removed);
-            }
-            return nodes;
-          });
-        });
+        .thenCompose(reply -> active ? cleanUp(reply, parse(reply.get(0))) : CompletableFuture.completedFuture(parse(reply.get(0))));
+  }
+
+  /** Hands the dead nodes a query came across to the writer, then answers the nodes. */
+  private CompletableFuture<List<NodeInfo>> cleanUp(List<Object> reply, List<NodeInfo> nodes) {
+    List<String> dead = RegistryWriter.strings(reply.get(1));
+    long due = reply.size() > 2 ? RegistryWriter.asLong(reply.get(2)) : 0;
+    if (dead.isEmpty() && due == 0) {
+      return CompletableFuture.completedFuture(nodes);
+    }
+    return writer.expire(dead).handle((removed, e) -> {
+      if (e != null) {
+        LOG.debug("Cleanup of {} dead nodes failed: {}", dead.size(), e.toString());
+      } else if (!removed.isEmpty()) {
+        LOG.debug("Removed {} dead nodes: {}", removed.size(), removed);
+      }
+      return nodes;
+    });
   }
 
   private static List<NodeInfo> parse(Object flat) {

@@ -1,0 +1,104 @@
+package dev.titan.discovery.benchmarks;
+
+import dev.titan.discovery.Discovery;
+import dev.titan.discovery.DiscoveryOptions;
+import dev.titan.discovery.DiscoveryService;
+import dev.titan.discovery.RegistryView;
+import dev.titan.discovery.internal.Keys;
+import dev.titan.discovery.internal.registry.RegistryWriter;
+import dev.titan.discovery.internal.wire.WireCodec;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * What every benchmark works with, on the Redis that {@link BenchmarkMain} started and loaded
+ * (system properties {@code titan.bench.uri} and {@code titan.bench.n}): our discovery service (in
+ * client mode, pub/sub on, with its local view filled), the reference client, and our registry
+ * writer for heartbeats.
+ */
+@State(Scope.Benchmark)
+public class BenchState {
+
+  /** Nodes heartbeating in the heartbeat benchmarks. */
+  static final int HEARTBEAT_NODES = 100;
+
+  DiscoveryService discovery;
+  RegistryView view;
+  ReferenceClient reference;
+  RegistryWriter writer;
+  String[] ids;
+  String[] addresses;
+  String[] servicesJson;
+  int n;
+  private RedisClient client;
+  private StatefulRedisConnection<String, String> referenceConnection;
+  private StatefulRedisConnection<String, String> ourConnection;
+  private StatefulRedisConnection<String, String> referenceDirect;
+  private int next;
+
+  /** Connects everything. */
+  @Setup(Level.Trial)
+  public void setUp() {
+    String uri = System.getProperty("titan.bench.uri");
+    if (uri == null) {
+      throw new IllegalStateException("run the benchmarks through BenchmarkMain, which starts and loads Redis");
+    }
+    n = Integer.getInteger("titan.bench.n", 0);
+    discovery = Discovery.builder()
+        .redisUri(uri)
+        .options(DiscoveryOptions.builder()
+            .clientMode(true)
+            .pubSubEnabled(true)
+            .pubSubChannel(BenchData.CHANNEL)
+            .redisPrefix(BenchData.PREFIX)
+            .commandTimeout(Duration.ofSeconds(60))
+            .build())
+        .build();
+    discovery.start().join();
+    view = discovery.view();
+    view.ready().orTimeout(120, TimeUnit.SECONDS).join();
+    client = RedisClient.create(io.lettuce.core.RedisURI.builder(io.lettuce.core.RedisURI.create(uri)).withTimeout(Duration.ofSeconds(60)).build());
+    referenceConnection = client.connect();
+    referenceDirect = client.connect();
+    reference = new ReferenceClient(referenceConnection, referenceDirect, BenchData.PREFIX);
+    ourConnection = client.connect();
+    writer = new RegistryWriter(ourConnection.async(), new Keys(BenchData.PREFIX), BenchData.TTL_MILLIS, BenchData.CHANNEL);
+    int h = Math.min(HEARTBEAT_NODES, Math.max(n, 1));
+    ids = new String[h];
+    addresses = new String[h];
+    servicesJson = new String[h];
+    for (int i = 0; i < h; i++) {
+      ids[i] = BenchData.id(i);
+      addresses[i] = BenchData.address(i);
+      servicesJson[i] = WireCodec.encodeServices(BenchData.services(i));
+    }
+  }
+
+  /** A service name, a different one each call. */
+  String serviceName() {
+    return BenchData.serviceName(next++);
+  }
+
+  /** A heartbeating node's index, a different one each call. */
+  int heartbeatNode() {
+    int i = next++ % ids.length;
+    return i < 0 ? -i : i;
+  }
+
+  /** Closes everything. */
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    discovery.close();
+    referenceConnection.close();
+    referenceDirect.close();
+    ourConnection.close();
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+  }
+}

@@ -1,0 +1,429 @@
+package dev.titan.discovery.benchmarks;
+
+import dev.titan.discovery.Discovery;
+import dev.titan.discovery.DiscoveryEvent;
+import dev.titan.discovery.DiscoveryOptions;
+import dev.titan.discovery.DiscoveryService;
+import dev.titan.discovery.RegistryView;
+import dev.titan.discovery.ServiceInfo;
+import dev.titan.discovery.internal.Keys;
+import dev.titan.discovery.internal.registry.RegistryWriter;
+import dev.titan.discovery.internal.wire.WireCodec;
+import dev.titan.discovery.testkit.RedisServer;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+import org.openjdk.jmh.util.Statistics;
+
+/**
+ * The one command: starts its own redis-server, and for each registry size N loads N nodes, runs
+ * our code and the reference-command baseline side by side (JMH, same Redis, same data), measures
+ * heartbeat bytes and Redis CPU (INFO stats/commandstats), memory per node (INFO memory),
+ * dead-node detection and local-view propagation, and prints one table of medians, p99s and
+ * ratios (also written to {@code target/benchmark-results.md}).
+ *
+ * <p>Arguments: {@code --sizes 100,1000,10000,100000} (default), {@code --quick} (short JMH
+ * iterations), {@code --out FILE}.
+ */
+public final class BenchmarkMain {
+
+  private static final int HEARTBEAT_SAMPLES = 20_000;
+  private static final int HEARTBEAT_ROUNDS = 9;
+  private static final int PROPAGATION_SAMPLES = 1_000;
+
+  private BenchmarkMain() {}
+
+  /** One line of the table. */
+  private record Row(int n, String what, String unit, double oursP50, double oursP99, double refP50, double refP99,
+      String ratio, String target) {}
+
+  /**
+   * Runs the benchmarks.
+   *
+   * @param args see the class comment
+   * @throws Exception on failure
+   */
+  public static void main(String[] args) throws Exception {
+    List<Integer> sizes = List.of(100, 1_000, 10_000, 100_000);
+    boolean quick = false;
+    Path out = Path.of("target", "benchmark-results.md");
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--sizes" -> sizes = Arrays.stream(args[++i].split(",")).map(s -> Integer.parseInt(s.trim().replace("k", "000"))).toList();
+        case "--quick" -> quick = true;
+        case "--out" -> out = Path.of(args[++i]);
+        default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (use --sizes 100,1000,10000 --quick --out FILE)");
+      }
+    }
+    List<Row> rows = new ArrayList<>();
+    try (RedisServer server = RedisServer.start()) {
+      RedisClient client = RedisClient.create(
+          io.lettuce.core.RedisURI.builder(io.lettuce.core.RedisURI.create(server.uri())).withTimeout(Duration.ofSeconds(120)).build());
+      try (StatefulRedisConnection<String, String> conn = client.connect()) {
+        RedisCommands<String, String> redis = conn.sync();
+        String version = redis.info("server").lines().filter(l -> l.startsWith("redis_version:")).findFirst().orElse("?");
+        System.out.println("# redis-server " + RedisServer.binary() + " " + version);
+        for (int n : sizes) {
+          System.out.println("# N = " + n + ": loading and measuring");
+          rows.addAll(measureRedisSide(client, conn, n));
+          rows.addAll(measurePropagation(server.uri(), client, n));
+          rows.addAll(runJmh(server.uri(), n, quick));
+          print(rows.stream().filter(r -> r.n() == n).toList(), System.out);
+        }
+      } finally {
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+      }
+    }
+    StringBuilder md = new StringBuilder();
+    table(rows, md);
+    System.out.println();
+    System.out.println("# All sizes");
+    System.out.print(md);
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    Files.writeString(out, md.toString());
+    System.out.println("# written to " + out.toAbsolutePath());
+  }
+
+  // ------------------------------------------------------------------ memory, bytes, CPU, sweeps
+
+  private static List<Row> measureRedisSide(RedisClient client, StatefulRedisConnection<String, String> conn, int n)
+      throws Exception {
+    RedisCommands<String, String> redis = conn.sync();
+    RedisStats stats = new RedisStats(redis);
+    List<Row> rows = new ArrayList<>();
+
+    redis.flushall();
+    long m0 = stats.usedMemory();
+    BenchData.loadReference(conn, n);
+    long refBytes = (stats.usedMemory() - m0) / n;
+    redis.flushall();
+    m0 = stats.usedMemory();
+    BenchData.loadOurs(conn.async(), n);
+    long ourBytes = (stats.usedMemory() - m0) / n;
+    rows.add(new Row(n, "Redis memory per node", "B", ourBytes, Double.NaN, refBytes, Double.NaN,
+        fmt((double) ourBytes / refBytes) + "x of ref", ourBytes <= 1200 ? "<= 1200 B: met" : "<= 1200 B: NOT met"));
+
+    // heartbeat bytes and CPU, nothing else talking to Redis; alternating rounds, median of the
+    // rounds' usec/call, because a busy machine descheduling Redis mid-call inflates the usec
+    RegistryWriter writer = new RegistryWriter(conn.async(), new Keys(BenchData.PREFIX), BenchData.TTL_MILLIS, BenchData.CHANNEL);
+    int h = Math.min(BenchState.HEARTBEAT_NODES, n);
+    writer.renew(BenchData.id(0)).join(); // script cached
+    double[] ourUsec = new double[HEARTBEAT_ROUNDS];
+    double[] refUsec = new double[HEARTBEAT_ROUNDS];
+    long ourIn = 0;
+    long ourOut = 0;
+    long refIn = 0;
+    long refOut = 0;
+    int perRound = HEARTBEAT_SAMPLES / HEARTBEAT_ROUNDS;
+    try (StatefulRedisConnection<String, String> refConn = client.connect();
+        StatefulRedisConnection<String, String> refDirect = client.connect()) {
+      ReferenceClient ref = new ReferenceClient(refConn, refDirect, BenchData.PREFIX);
+      String[] json = new String[h];
+      for (int i = 0; i < h; i++) {
+        json[i] = WireCodec.encodeServices(BenchData.services(i));
+      }
+      for (int round = 0; round < HEARTBEAT_ROUNDS; round++) {
+        stats.resetStats();
+        long in0 = stats.netInputBytes();
+        long out0 = stats.netOutputBytes();
+        for (int done = 0; done < perRound; done += h) {
+          CompletableFuture<?>[] batch = new CompletableFuture<?>[h];
+          for (int i = 0; i < h; i++) {
+            batch[i] = writer.renew(BenchData.id(i));
+          }
+          CompletableFuture.allOf(batch).join();
+        }
+        ourIn += stats.netInputBytes() - in0;
+        ourOut += stats.netOutputBytes() - out0;
+        long[] cpu = stats.commandStats("evalsha");
+        ourUsec[round] = (double) cpu[1] / cpu[0];
+
+        stats.resetStats();
+        in0 = stats.netInputBytes();
+        out0 = stats.netOutputBytes();
+        for (int done = 0; done < perRound; done += h) {
+          List<RedisFuture<Long>> batch = new ArrayList<>(h);
+          for (int i = 0; i < h; i++) {
+            batch.add(ref.heartbeat(BenchData.id(i), BenchData.address(i), json[i], BenchData.TTL_MILLIS));
+          }
+          for (RedisFuture<Long> f : batch) {
+            f.get(60, TimeUnit.SECONDS);
+          }
+        }
+        refIn += stats.netInputBytes() - in0;
+        refOut += stats.netOutputBytes() - out0;
+        cpu = stats.commandStats("eval");
+        refUsec[round] = (double) cpu[1] / cpu[0];
+      }
+    }
+    int total = perRound * HEARTBEAT_ROUNDS;
+    ourIn /= total;
+    ourOut /= total;
+    refIn /= total;
+    refOut /= total;
+    rows.add(interleavedThroughput(n, writer, client, h));
+    rows.add(new Row(n, "Heartbeat bytes to Redis (request)", "B", ourIn, Double.NaN, refIn, Double.NaN,
+        "1/" + fmt((double) refIn / ourIn), (double) ourIn <= refIn / 5.0 ? "<= 1/5: met" : "<= 1/5: NOT met"));
+    rows.add(new Row(n, "Heartbeat bytes from Redis (reply)", "B", ourOut, Double.NaN, refOut, Double.NaN, "", ""));
+    Arrays.sort(ourUsec);
+    Arrays.sort(refUsec);
+    double ou = pct(ourUsec, 50);
+    double ru = pct(refUsec, 50);
+    rows.add(new Row(n, "Heartbeat Redis CPU (commandstats usec/call, median of " + HEARTBEAT_ROUNDS + " rounds; p99 col = max)", "us",
+        ou, ourUsec[HEARTBEAT_ROUNDS - 1], ru, refUsec[HEARTBEAT_ROUNDS - 1],
+        fmt(ru / ou) + "x", ou <= ru ? "<= ref: met" : "<= ref: NOT met"));
+
+    // dead-node detection: our sweep with nothing and with 100 nodes expired
+    double[] idle = new double[200];
+    for (int i = 0; i < idle.length; i++) {
+      long t = System.nanoTime();
+      writer.sweep("bench-sweeper", 2000).join();
+      idle[i] = (System.nanoTime() - t) / 1000.0;
+    }
+    Arrays.sort(idle);
+    int k = 100;
+    double[] expired = new double[5];
+    RegistryWriter shortLived = new RegistryWriter(conn.async(), new Keys(BenchData.PREFIX), 30, "");
+    for (int round = 0; round < expired.length; round++) {
+      List<CompletableFuture<?>> regs = new ArrayList<>();
+      for (int i = 0; i < k; i++) {
+        regs.add(shortLived.register("dead-" + round + "-" + i, "10.9.9.9:1", List.of(ServiceInfo.of("svc-00", "1.0.0"))));
+      }
+      CompletableFuture.allOf(regs.toArray(new CompletableFuture<?>[0])).join();
+      Thread.sleep(60); // the benchmark's own pacing, not a test
+      long t = System.nanoTime();
+      List<String> removed = writer.sweep("bench-sweeper", 2000).join();
+      expired[round] = (System.nanoTime() - t) / 1000.0;
+      if (removed.size() != k) {
+        System.out.println("# warning: sweep removed " + removed.size() + " of " + k);
+      }
+    }
+    Arrays.sort(expired);
+    rows.add(new Row(n, "Dead-node sweep, 0 expired (ref: getActiveNodes)", "us", pct(idle, 50), pct(idle, 99),
+        Double.NaN, Double.NaN, "", "O(expired)"));
+    rows.add(new Row(n, "Dead-node sweep, 100 expired", "us", pct(expired, 50), expired[expired.length - 1],
+        Double.NaN, Double.NaN, "", "O(expired)"));
+    return rows;
+  }
+
+  /**
+   * Heartbeats per second of 100 nodes over one connection each side, closed loop (100 in flight),
+   * ours and the reference alternating in 1 s rounds so that a noisy neighbour hits both alike;
+   * the median of the rounds.
+   */
+  private static Row interleavedThroughput(int n, RegistryWriter writer, RedisClient client, int h) throws Exception {
+    int rounds = 9;
+    double[] ours = new double[rounds];
+    double[] refs = new double[rounds];
+    try (StatefulRedisConnection<String, String> refConn = client.connect();
+        StatefulRedisConnection<String, String> refDirect = client.connect()) {
+      ReferenceClient ref = new ReferenceClient(refConn, refDirect, BenchData.PREFIX);
+      String[] json = new String[h];
+      for (int i = 0; i < h; i++) {
+        json[i] = WireCodec.encodeServices(BenchData.services(i));
+      }
+      for (int round = 0; round < rounds; round++) {
+        long end = System.nanoTime() + 1_000_000_000L;
+        long t0 = System.nanoTime();
+        long count = 0;
+        while (System.nanoTime() < end) {
+          CompletableFuture<?>[] batch = new CompletableFuture<?>[h];
+          for (int i = 0; i < h; i++) {
+            batch[i] = writer.renew(BenchData.id(i));
+          }
+          CompletableFuture.allOf(batch).join();
+          count += h;
+        }
+        ours[round] = count / ((System.nanoTime() - t0) / 1e9);
+        end = System.nanoTime() + 1_000_000_000L;
+        t0 = System.nanoTime();
+        count = 0;
+        while (System.nanoTime() < end) {
+          CompletableFuture<?>[] batch = new CompletableFuture<?>[h];
+          for (int i = 0; i < h; i++) {
+            batch[i] = ref.heartbeat(BenchData.id(i), BenchData.address(i), json[i], BenchData.TTL_MILLIS).toCompletableFuture();
+          }
+          CompletableFuture.allOf(batch).join();
+          count += h;
+        }
+        refs[round] = count / ((System.nanoTime() - t0) / 1e9);
+      }
+    }
+    Arrays.sort(ours);
+    Arrays.sort(refs);
+    double o = pct(ours, 50);
+    double r = pct(refs, 50);
+    return new Row(n, "Heartbeats/s, " + h + " nodes, one JVM (interleaved 1 s rounds, median; p99 col = min)", "ops/s",
+        o, ours[0], r, refs[0], fmt(o / r) + "x (ours/ref)", o >= 1.5 * r ? ">= 1.5x: met" : ">= 1.5x: NOT met");
+  }
+
+  // ------------------------------------------------------------------ propagation to a local view
+
+  private static List<Row> measurePropagation(String uri, RedisClient client, int n) throws Exception {
+    DiscoveryService observer = Discovery.builder().redisUri(uri)
+        .options(DiscoveryOptions.builder().clientMode(true).pubSubEnabled(true).pubSubChannel(BenchData.CHANNEL)
+            .redisPrefix(BenchData.PREFIX).commandTimeout(Duration.ofSeconds(60)).build())
+        .build();
+    observer.start().join();
+    double[] lat = new double[PROPAGATION_SAMPLES];
+    try (StatefulRedisConnection<String, String> conn = client.connect()) {
+      RegistryView view = observer.view();
+      view.ready().orTimeout(120, TimeUnit.SECONDS).join();
+      Map<String, CompletableFuture<Long>> seen = new ConcurrentHashMap<>();
+      view.addListener(e -> {
+        if (e.type() == DiscoveryEvent.Type.NODE_UPDATED) {
+          CompletableFuture<Long> f = seen.get(e.nodeId());
+          if (f != null) {
+            f.complete(System.nanoTime());
+          }
+        }
+      });
+      RegistryWriter writer = new RegistryWriter(conn.async(), new Keys(BenchData.PREFIX), BenchData.TTL_MILLIS, BenchData.CHANNEL);
+      for (int i = 0; i < PROPAGATION_SAMPLES; i++) {
+        int node = i % Math.min(n, 100);
+        String id = BenchData.id(node);
+        List<ServiceInfo> services = new ArrayList<>(BenchData.services(node));
+        if (i % 2 == 0) {
+          services.add(ServiceInfo.of("extra"));
+        }
+        CompletableFuture<Long> arrived = new CompletableFuture<>();
+        seen.put(id, arrived);
+        long t = System.nanoTime();
+        writer.updateServices(id, services).join();
+        long at = arrived.get(10, TimeUnit.SECONDS);
+        seen.remove(id);
+        lat[i] = (at - t) / 1000.0;
+        if (!view.node(id).orElseThrow().services().equals(services)) {
+          throw new IllegalStateException("view did not apply the change of " + id);
+        }
+      }
+      // leave the data as loaded
+      List<CompletableFuture<?>> restore = new ArrayList<>();
+      for (int i = 0; i < Math.min(n, 100); i++) {
+        restore.add(writer.updateServices(BenchData.id(i), BenchData.services(i)));
+      }
+      CompletableFuture.allOf(restore.toArray(new CompletableFuture<?>[0])).join();
+    } finally {
+      observer.close();
+    }
+    Arrays.sort(lat);
+    return List.of(new Row(n, "Change by another node visible in local view", "us", pct(lat, 50), pct(lat, 99),
+        Double.NaN, Double.NaN, "", pct(lat, 99) <= 5000 ? "p99 <= 5 ms: met" : "p99 <= 5 ms: NOT met"));
+  }
+
+  // ------------------------------------------------------------------ JMH
+
+  private static List<Row> runJmh(String uri, int n, boolean quick) throws Exception {
+    ChainedOptionsBuilder b = new OptionsBuilder()
+        .include(LookupBenchmarks.class.getName() + "\\.")
+        .include(HeartbeatBenchmarks.class.getName() + "\\.")
+        .forks(1)
+        .jvmArgsAppend("-Dtitan.bench.uri=" + uri, "-Dtitan.bench.n=" + n, "-Xmx4g",
+            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
+        .verbosity(VerboseMode.NORMAL)
+        .shouldFailOnError(true);
+    if (quick) {
+      b.warmupIterations(1).warmupTime(TimeValue.seconds(1)).measurementIterations(2).measurementTime(TimeValue.seconds(1));
+    } else if (n >= 100_000) {
+      b.warmupIterations(1).warmupTime(TimeValue.seconds(4)).measurementIterations(2).measurementTime(TimeValue.seconds(6));
+    } else {
+      b.warmupIterations(2).warmupTime(TimeValue.seconds(1)).measurementIterations(3).measurementTime(TimeValue.seconds(2));
+    }
+    Collection<RunResult> results = new Runner(b.build()).run();
+    Map<String, Statistics> byName = new LinkedHashMap<>();
+    for (RunResult r : results) {
+      String name = r.getParams().getBenchmark();
+      byName.put(name.substring(name.lastIndexOf('.') + 1), r.getPrimaryResult().getStatistics());
+    }
+    List<Row> rows = new ArrayList<>();
+    rows.add(latency(n, "findNodesByService from Redis", byName.get("findNodesByServiceOurs"),
+        byName.get("findNodesByServiceReference"), n >= 10_000 ? 30 : 0));
+    rows.add(latency(n, "getActiveNodes", byName.get("getActiveNodesOurs"), byName.get("getActiveNodesReference"),
+        n >= 10_000 ? 3 : 0));
+    rows.add(latency(n, "findNodesByService, local view", byName.get("viewFindNodesByService"),
+        byName.get("findNodesByServiceReference"), 0));
+    Statistics v = byName.get("viewFindNodesByService");
+    rows.set(rows.size() - 1, withTarget(rows.get(rows.size() - 1), v.getPercentile(50) <= 5 ? "p50 <= 5 us: met" : "p50 <= 5 us: NOT met"));
+    rows.add(latency(n, "findNodesByService+version, local view", byName.get("viewFindNodesByServiceVersion"), null, 0));
+    rows.add(latency(n, "node(id), local view", byName.get("viewNode"), null, 0));
+    rows.add(latency(n, "Heartbeat latency", byName.get("heartbeatOurs"), byName.get("heartbeatReference"), 0));
+    Statistics to = byName.get("heartbeatThroughputOurs");
+    Statistics tr = byName.get("heartbeatThroughputReference");
+    double ratio = to.getMean() / tr.getMean();
+    rows.add(new Row(n, "Heartbeats/s, 100 nodes, one JVM (JMH, sequential, mean)", "ops/s", to.getMean(), Double.NaN,
+        tr.getMean(), Double.NaN, fmt(ratio) + "x (ours/ref)", ratio >= 1.5 ? ">= 1.5x: met" : ">= 1.5x: NOT met"));
+    return rows;
+  }
+
+  private static Row withTarget(Row r, String target) {
+    return new Row(r.n(), r.what(), r.unit(), r.oursP50(), r.oursP99(), r.refP50(), r.refP99(), r.ratio(), target);
+  }
+
+  private static Row latency(int n, String what, Statistics ours, Statistics ref, double target) {
+    double o50 = ours.getPercentile(50);
+    double o99 = ours.getPercentile(99);
+    double r50 = ref == null ? Double.NaN : ref.getPercentile(50);
+    double r99 = ref == null ? Double.NaN : ref.getPercentile(99);
+    double ratio = r50 / o50;
+    String t = target <= 0 ? "" : (ratio >= target ? ">= " + fmt(target) + "x: met" : ">= " + fmt(target) + "x: NOT met");
+    return new Row(n, what, "us", o50, o99, r50, r99, ref == null ? "" : fmt(ratio) + "x", t);
+  }
+
+  private static double pct(double[] sorted, double p) {
+    int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+  }
+
+  // ------------------------------------------------------------------ output
+
+  private static void print(List<Row> rows, java.io.PrintStream out) {
+    StringBuilder b = new StringBuilder();
+    table(rows, b);
+    out.print(b);
+  }
+
+  private static void table(List<Row> rows, StringBuilder b) {
+    b.append("| N | measure | unit | ours p50 | ours p99 | reference p50 | reference p99 | ratio (ref/ours) | target |\n");
+    b.append("|---:|---|---|---:|---:|---:|---:|---:|---|\n");
+    for (Row r : rows) {
+      b.append("| ").append(r.n()).append(" | ").append(r.what()).append(" | ").append(r.unit()).append(" | ")
+          .append(fmt(r.oursP50())).append(" | ").append(fmt(r.oursP99())).append(" | ")
+          .append(fmt(r.refP50())).append(" | ").append(fmt(r.refP99())).append(" | ")
+          .append(r.ratio()).append(" | ").append(r.target()).append(" |\n");
+    }
+  }
+
+  private static String fmt(double d) {
+    if (Double.isNaN(d)) {
+      return "";
+    }
+    if (d >= 1000) {
+      return String.format(Locale.ROOT, "%,.0f", d);
+    }
+    if (d >= 10) {
+      return String.format(Locale.ROOT, "%.1f", d);
+    }
+    return String.format(Locale.ROOT, "%.2f", d);
+  }
+
+}

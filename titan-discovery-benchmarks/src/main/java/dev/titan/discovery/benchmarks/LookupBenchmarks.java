@@ -1,0 +1,93 @@
+package dev.titan.discovery.benchmarks;
+
+import dev.titan.discovery.NodeInfo;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+
+/** Lookups: ours from Redis, the reference's, and ours from the local view. Latency per call. */
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class LookupBenchmarks {
+
+  /**
+   * Ours: findNodesByService through the public API (one script reading the service's index).
+   *
+   * @param s state
+   * @return the nodes
+   */
+  @Benchmark
+  public List<NodeInfo> findNodesByServiceOurs(BenchState s) {
+    return s.discovery.findNodesByService(s.serviceName()).join();
+  }
+
+  /**
+   * Reference: SMEMBERS, pipelined HGETALL + EXISTS per node, client-side filter.
+   *
+   * @param s state
+   * @return the nodes
+   */
+  @Benchmark
+  public List<NodeInfo> findNodesByServiceReference(BenchState s) {
+    return s.reference.findNodesByService(s.serviceName(), null).join();
+  }
+
+  /**
+   * Ours: getActiveNodes through the public API.
+   *
+   * @param s state
+   * @return the nodes
+   */
+  @Benchmark
+  public List<NodeInfo> getActiveNodesOurs(BenchState s) {
+    return s.discovery.getActiveNodes().join();
+  }
+
+  /**
+   * Reference: getActiveNodes with its commands.
+   *
+   * @param s state
+   * @return the nodes
+   */
+  @Benchmark
+  public List<NodeInfo> getActiveNodesReference(BenchState s) {
+    return s.reference.getActiveNodes().join();
+  }
+
+  /**
+   * Ours: findNodesByService answered by the local view.
+   *
+   * @param s state
+   * @return the nodes
+   */
+  @Benchmark
+  public List<NodeInfo> viewFindNodesByService(BenchState s) {
+    return s.view.findNodesByService(s.serviceName());
+  }
+
+  /**
+   * Ours: findNodesByService with a version, answered by the local view.
+   *
+   * @param s state
+   * @return the nodes
+   */
+  @Benchmark
+  public List<NodeInfo> viewFindNodesByServiceVersion(BenchState s) {
+    return s.view.findNodesByService(s.serviceName(), "1.1.0");
+  }
+
+  /**
+   * Ours: one node by id from the local view.
+   *
+   * @param s state
+   * @return the node
+   */
+  @Benchmark
+  public Optional<NodeInfo> viewNode(BenchState s) {
+    return s.view.node(s.ids[s.heartbeatNode()]);
+  }
+}

@@ -1,0 +1,66 @@
+package dev.titan.discovery.benchmarks;
+
+import io.lettuce.core.api.sync.RedisCommands;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Numbers from {@code INFO}: memory, network bytes and per-command CPU. */
+final class RedisStats {
+
+  private final RedisCommands<String, String> redis;
+
+  RedisStats(RedisCommands<String, String> redis) {
+    this.redis = redis;
+  }
+
+  long usedMemory() {
+    return Long.parseLong(fields("memory").get("used_memory"));
+  }
+
+  long netInputBytes() {
+    return Long.parseLong(fields("stats").get("total_net_input_bytes"));
+  }
+
+  long netOutputBytes() {
+    return Long.parseLong(fields("stats").get("total_net_output_bytes"));
+  }
+
+  /**
+   * One command's statistics since the last reset.
+   *
+   * @param command e.g. {@code evalsha}
+   * @return {calls, usec}
+   */
+  long[] commandStats(String command) {
+    String line = fields("commandstats").get("cmdstat_" + command);
+    if (line == null) {
+      return new long[] {0, 0};
+    }
+    long calls = 0;
+    long usec = 0;
+    for (String part : line.split(",")) {
+      String[] kv = part.split("=");
+      if (kv[0].equals("calls")) {
+        calls = Long.parseLong(kv[1]);
+      } else if (kv[0].equals("usec")) {
+        usec = Long.parseLong(kv[1]);
+      }
+    }
+    return new long[] {calls, usec};
+  }
+
+  void resetStats() {
+    redis.configResetstat();
+  }
+
+  private Map<String, String> fields(String section) {
+    Map<String, String> out = new HashMap<>();
+    for (String line : redis.info(section).split("\r?\n")) {
+      int colon = line.indexOf(':');
+      if (colon > 0 && !line.startsWith("#")) {
+        out.put(line.substring(0, colon), line.substring(colon + 1).trim());
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,144 @@
+package dev.titan.discovery.benchmarks;
+
+import dev.titan.discovery.NodeInfo;
+import dev.titan.discovery.ServiceInfo;
+import dev.titan.discovery.internal.wire.WireCodec;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The baseline: the TypeScript reference's algorithms, issuing exactly its Redis commands.
+ * {@code getActiveNodes} is SMEMBERS of the node index, then one pipeline of HGETALL and EXISTS
+ * per id, then a client-side filter and JSON parse; {@code findNodesByService} is that plus a
+ * filter; a heartbeat is an EVAL of the full register-heartbeat script (HMSET, EXPIRE, PSETEX,
+ * SADD) every time. Lookup pipelines are flushed at once, as ioredis does; heartbeats are written
+ * one by one on a connection of their own, exactly as our heartbeats are, so that the comparison
+ * is of the commands, not of the client's batching.
+ */
+final class ReferenceClient {
+
+  /** register-heartbeat.lua of the reference, verbatim. */
+  static final String SCRIPT = """
+      -- KEYS[1] - node key (hash)
+      -- KEYS[2] - heartbeat key (string)
+      -- KEYS[3] - nodes index set
+
+      -- ARGV[1] - node id
+      -- ARGV[2] - address
+      -- ARGV[3] - services (JSON)
+      -- ARGV[4] - timestamp
+      -- ARGV[5] - node TTL (seconds)
+      -- ARGV[6] - heartbeat TTL (milliseconds)
+
+      redis.call('HMSET', KEYS[1],
+        'address', ARGV[2],
+        'services', ARGV[3],
+        'timestamp', ARGV[4]
+      )
+
+      redis.call('EXPIRE', KEYS[1], ARGV[5])
+      redis.call('PSETEX', KEYS[2], ARGV[6], '1')
+      redis.call('SADD', KEYS[3], ARGV[1])
+
+      return 1
+      """;
+
+  private final StatefulRedisConnection<String, String> pipelined;
+  private final RedisAsyncCommands<String, String> commands;
+  private final String prefix;
+  private final RedisAsyncCommands<String, String> heartbeats;
+
+  /**
+   * Creates the client.
+   *
+   * @param pipelined a connection of its own: auto-flush is switched off on it (lookups)
+   * @param direct a connection that writes each command at once (heartbeats), as ours does
+   * @param prefix the key prefix
+   */
+  ReferenceClient(StatefulRedisConnection<String, String> pipelined, StatefulRedisConnection<String, String> direct, String prefix) {
+    this.pipelined = pipelined;
+    this.heartbeats = direct.async();
+    this.commands = pipelined.async();
+    this.prefix = prefix;
+    pipelined.setAutoFlushCommands(false);
+  }
+
+  CompletableFuture<List<NodeInfo>> getActiveNodes() {
+    RedisFuture<Set<String>> members = commands.smembers(prefix + ":index:nodes");
+    pipelined.flushCommands();
+    return members.toCompletableFuture().thenCompose(ids -> {
+      List<String> list = new ArrayList<>(ids);
+      List<RedisFuture<Map<String, String>>> hashes = new ArrayList<>(list.size());
+      List<RedisFuture<Long>> alive = new ArrayList<>(list.size());
+      for (String id : list) {
+        hashes.add(commands.hgetall(prefix + ":nodes:" + id));
+        alive.add(commands.exists(prefix + ":heartbeat:" + id));
+      }
+      pipelined.flushCommands();
+      CompletableFuture<?>[] all = new CompletableFuture<?>[list.size() * 2];
+      for (int i = 0; i < list.size(); i++) {
+        all[2 * i] = hashes.get(i).toCompletableFuture();
+        all[2 * i + 1] = alive.get(i).toCompletableFuture();
+      }
+      return CompletableFuture.allOf(all).thenApply(x -> {
+        List<NodeInfo> out = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+          NodeInfo n = parse(list.get(i), hashes.get(i).toCompletableFuture().join(), alive.get(i).toCompletableFuture().join());
+          if (n != null) {
+            out.add(n);
+          }
+        }
+        return out;
+      });
+    });
+  }
+
+  CompletableFuture<List<NodeInfo>> findNodesByService(String name, @Nullable String version) {
+    return getActiveNodes().thenApply(nodes -> {
+      List<NodeInfo> out = new ArrayList<>();
+      for (NodeInfo n : nodes) {
+        for (ServiceInfo s : n.services()) {
+          if (s.name().equals(name) && (version == null || version.equals(s.version()))) {
+            out.add(n);
+            break;
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  /** The reference heartbeat: EVAL with the whole script body. */
+  RedisFuture<Long> heartbeat(String id, String address, String servicesJson, long ttlMillis) {
+    String[] keys = {prefix + ":nodes:" + id, prefix + ":heartbeat:" + id, prefix + ":index:nodes"};
+    RedisFuture<Long> f = heartbeats.eval(SCRIPT, ScriptOutputType.INTEGER, keys,
+        id, address, servicesJson, Long.toString(System.currentTimeMillis()),
+        Long.toString((ttlMillis + 999) / 1000), Long.toString(ttlMillis));
+    return f;
+  }
+
+  private static @Nullable NodeInfo parse(String id, @Nullable Map<String, String> h, @Nullable Long alive) {
+    if (h == null || alive == null || alive == 0) {
+      return null;
+    }
+    String address = h.get("address");
+    String services = h.get("services");
+    String ts = h.get("timestamp");
+    if (address == null || services == null || ts == null) {
+      return null;
+    }
+    List<ServiceInfo> list = WireCodec.decodeServices(services);
+    if (list == null) {
+      return null;
+    }
+    return new NodeInfo(id, address, list, (long) Double.parseDouble(ts));
+  }
+}
