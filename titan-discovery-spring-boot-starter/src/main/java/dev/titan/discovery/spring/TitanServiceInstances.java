@@ -2,6 +2,7 @@ package dev.titan.discovery.spring;
 
 import dev.titan.discovery.DiscoveryService;
 import dev.titan.discovery.NodeInfo;
+import dev.titan.discovery.RegistryView;
 import dev.titan.discovery.ServiceInfo;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,11 +21,13 @@ import org.springframework.cloud.client.DefaultServiceInstance;
 import org.springframework.cloud.client.ServiceInstance;
 
 /**
- * The registry as Spring Cloud sees it: service lookups mapped to {@link ServiceInstance}s, with a
- * small in-memory cache per service name. The cache is dropped whenever a registry event arrives
- * (and entries expire after {@code titan.discovery.cache-ttl}), so a deregistered instance is gone
- * from the next lookup. Shared by {@link TitanDiscoveryClient} and {@link
- * TitanReactiveDiscoveryClient}.
+ * The registry as Spring Cloud sees it: service lookups mapped to {@link ServiceInstance}s.
+ * With pub/sub on (the starter's default) lookups are answered from the core's push-updated
+ * {@link RegistryView}, in memory, with no Redis round trip. Without it (or while the view
+ * resynchronises) they are read from Redis, with a small in-memory cache per service name that is
+ * dropped whenever a registry event arrives (and expires after {@code titan.discovery.cache-ttl}),
+ * so a deregistered instance is gone from the next lookup. Shared by {@link TitanDiscoveryClient}
+ * and {@link TitanReactiveDiscoveryClient}.
  *
  * <p>Mapping: instance id = node id, service id = the service name, host and port parsed from the
  * node's address ({@code host:port}; an IPv6 host keeps its brackets, {@code [::1]}, so that URIs
@@ -56,6 +59,8 @@ public final class TitanServiceInstances {
   private final Map<String, Entry> cache = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
   private final List<LookupRecorder> recorders = new CopyOnWriteArrayList<>();
+  private volatile @Nullable RegistryView view;
+  private volatile boolean viewUnavailable;
 
   /**
    * Creates the view.
@@ -85,6 +90,10 @@ public final class TitanServiceInstances {
    */
   public CompletableFuture<List<ServiceInstance>> instances(String serviceId) {
     long began = System.nanoTime();
+    RegistryView local = syncedView();
+    if (local != null) {
+      return record("instances", true, CompletableFuture.completedFuture(toInstances(serviceId, local.findNodesByService(serviceId))), began);
+    }
     Entry e = cache.get(serviceId);
     if (e != null && ttlNanos > 0 && began - e.loadedNanos() < ttlNanos && !e.future().isCompletedExceptionally()) {
       return record("instances", true, e.future(), began);
@@ -114,16 +123,38 @@ public final class TitanServiceInstances {
    */
   public CompletableFuture<List<String>> services() {
     long began = System.nanoTime();
-    CompletableFuture<List<String>> f = discovery.getActiveNodes().thenApply(nodes -> {
-      TreeSet<String> names = new TreeSet<>();
-      for (NodeInfo n : nodes) {
-        for (ServiceInfo s : n.services()) {
-          names.add(s.name());
-        }
-      }
-      return List.copyOf(names);
-    });
+    RegistryView v = syncedView();
+    if (v != null) {
+      return record("services", true, CompletableFuture.completedFuture(names(v.nodes())), began);
+    }
+    CompletableFuture<List<String>> f = discovery.getActiveNodes().thenApply(TitanServiceInstances::names);
     return record("services", false, f, began);
+  }
+
+  private static List<String> names(List<NodeInfo> nodes) {
+    TreeSet<String> names = new TreeSet<>();
+    for (NodeInfo n : nodes) {
+      for (ServiceInfo s : n.services()) {
+        names.add(s.name());
+      }
+    }
+    return List.copyOf(names);
+  }
+
+  /** The local view when it can answer: pub/sub on, service started, view synchronised. */
+  private @Nullable RegistryView syncedView() {
+    RegistryView v = view;
+    if (v == null && !viewUnavailable && discovery.status().started()) {
+      try {
+        v = discovery.view();
+        view = v;
+      } catch (IllegalStateException e) { // pub/sub disabled: lookups go to Redis
+        viewUnavailable = true;
+        LOG.debug("No local registry view ({}); lookups read Redis", e.getMessage());
+        return null;
+      }
+    }
+    return v != null && v.isSynchronized() ? v : null;
   }
 
   /** Forgets every cached answer; the next lookups read Redis. */
