@@ -214,7 +214,7 @@ public final class RegistryReader {
     if (nodeId == null || address == null || services == null || timestamp == null) {
       return null;
     }
-    List<ServiceInfo> list = WireCodec.decodeServices(services);
+    List<ServiceInfo> list = decodeServices(services);
     if (list == null) {
       LOG.debug("Skipping node {}: malformed services field", nodeId);
       return null;
@@ -227,6 +227,30 @@ public final class RegistryReader {
       return null;
     }
     return new NodeInfo(nodeId, address, list, ts);
+  }
+
+  /** Decoded services fields: nodes of a fleet mostly share a handful of identical lists. */
+  private static final int DECODED_MAX = 4096;
+  private static final java.util.concurrent.ConcurrentHashMap<String, List<ServiceInfo>> DECODED =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Decodes a services field, remembering up to {@value #DECODED_MAX} distinct texts (the lists
+   * are immutable, so they are shared safely); JSON parsing otherwise dominates large reads.
+   */
+  private static @Nullable List<ServiceInfo> decodeServices(String json) {
+    List<ServiceInfo> known = DECODED.get(json);
+    if (known != null) {
+      return known;
+    }
+    List<ServiceInfo> list = WireCodec.decodeServices(json);
+    if (list != null && json.length() <= 4096) {
+      if (DECODED.size() >= DECODED_MAX) {
+        DECODED.clear();
+      }
+      DECODED.put(json, list);
+    }
+    return list;
   }
 
   private static boolean isWrongType(Throwable e) {
