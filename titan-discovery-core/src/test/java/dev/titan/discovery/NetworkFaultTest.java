@@ -136,6 +136,27 @@ class NetworkFaultTest {
   }
 
   @Test
+  void aChangeMadeWhileTheWatcherIsCutOffReachesItsLocalView() {
+    DiscoveryService watcher = t.started(Discovery.builder().redisUri(proxy.uri())
+        .options(t.fastOptions().clientMode(true).build()));
+    RegistryView view = watcher.view();
+    view.ready().join();
+    DiscoveryService node = t.node("mover", "10.0.0.1:1", ServiceInfo.of("svc"));
+    await().atMost(Duration.ofSeconds(3)).until(() -> view.node("mover").isPresent());
+    for (int round = 0; round < 3; round++) {
+      proxy.drop();
+      String address = "10.0.0.1:" + (100 + round);
+      node.updateAddress(address).join(); // published while the watcher's subscription is cut
+      // no further change is made: the view must notice the gap and read the registry again
+      await().atMost(Duration.ofSeconds(10)).until(() ->
+          view.node("mover").map(NodeInfo::address).orElse("").equals(address));
+    }
+    await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() ->
+        view.nodes().stream().map(n -> n.nodeId() + "@" + n.address()).collect(Collectors.toSet())
+            .equals(watcher.getActiveNodes().join().stream().map(n -> n.nodeId() + "@" + n.address()).collect(Collectors.toSet())));
+  }
+
+  @Test
   void redisRestartedEmptyEveryNodeIsBackWithinAnIntervalWithoutABurst() {
     Duration interval = Duration.ofMillis(200);
     DiscoveryOptions o = t.fastOptions().heartbeatInterval(interval).heartbeatTtl(Duration.ofMillis(2000)).build();

@@ -87,6 +87,8 @@ class RedisSentinelFailoverTest {
     EventLog log = new EventLog();
     watcher.onEvent(log);
     assertThat(watcher.getActiveNodes().join()).hasSize(3);
+    RegistryView view = watcher.view();
+    assertThat(view.ready().join().nodes()).hasSize(3);
     // the replica has the registry before the master dies
     RedisServer replica = sentinel.replica();
     await().atMost(Duration.ofSeconds(5)).until(() -> ids.stream().noneMatch(id -> timestamp(replica, id).isEmpty()));
@@ -157,6 +159,11 @@ class RedisSentinelFailoverTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> log.has(DiscoveryEvent.Type.NODE_REGISTERED, "n4"));
     late.updateAddress("10.9.9.9:1").join();
     await().atMost(Duration.ofSeconds(5)).until(() -> log.has(DiscoveryEvent.Type.NODE_UPDATED, "n4"));
+    // the local view resynchronised after the failover and holds exactly what Redis holds
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        view.nodes().stream().map(n -> n.nodeId() + "@" + n.address()).collect(Collectors.toSet())
+            .equals(watcher.getActiveNodes().join().stream().map(n -> n.nodeId() + "@" + n.address()).collect(Collectors.toSet())));
+    assertThat(view.node("n4").map(NodeInfo::address)).contains("10.9.9.9:1");
     System.out.printf("Sentinel failover: sentinels promoted the replica %d ms after the kill; heartbeats resumed"
         + " on the new master %d ms after the kill; longest a node was missing from lookups: %d ms;"
         + " longest time without a successful lookup: %d ms%n",
