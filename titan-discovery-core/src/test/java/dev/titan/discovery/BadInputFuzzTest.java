@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.titan.discovery.internal.wire.WireCodec;
-import dev.titan.discovery.testkit.RedisServer;
-import dev.titan.discovery.testkit.RedisServerExtension;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.time.Duration;
@@ -20,9 +18,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -33,25 +28,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * IllegalArgumentException naming the argument and its value, or success, never anything else).
  * A failing seed is printed in the assertion message; rerun with it to reproduce.
  */
-@ExtendWith(RedisServerExtension.class)
-class BadInputFuzzTest {
+class BadInputFuzzTest extends RedisTestBase {
 
   private static final AtomicLong CASES = new AtomicLong();
   private static final String VALID_EVENT =
       "{\"type\":\"NODE_UPDATED\",\"nodeId\":\"n-1\",\"address\":\"10.0.0.1:80\","
           + "\"services\":[{\"name\":\"users\",\"version\":\"1.0.0\"}],\"timestamp\":1700000000000}";
 
-  private TestRedis t;
-
-  @BeforeEach
-  void setUp(RedisServer server) {
-    t = new TestRedis(server);
-  }
-
-  @AfterEach
-  void tearDown() {
-    t.close();
-  }
 
   @AfterAll
   static void report() {

@@ -4,32 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.titan.discovery.DiscoveryEvent.Type;
-import dev.titan.discovery.testkit.RedisServer;
-import dev.titan.discovery.testkit.RedisServerExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(RedisServerExtension.class)
-class EventsTest {
+class EventsTest extends RedisTestBase {
 
-  private TestRedis t;
-
-  @BeforeEach
-  void setUp(RedisServer server) {
-    t = new TestRedis(server);
-  }
-
-  @AfterEach
-  void tearDown() {
-    t.close();
-  }
 
   private static List<DiscoveryEvent> record(DiscoveryService d) {
     List<DiscoveryEvent> events = new CopyOnWriteArrayList<>();

@@ -3,34 +3,17 @@ package dev.titan.discovery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.titan.discovery.testkit.RedisServer;
-import dev.titan.discovery.testkit.RedisServerExtension;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A node that dies without deregistering (a child JVM killed with SIGKILL) leaves lookups within
  * TTL + 1 s. Removal without queries, exactly-once announcements and TypeScript-written nodes are
  * covered by {@link ExpiryWithoutQueriesTest}.
  */
-@ExtendWith(RedisServerExtension.class)
-class ExpiryTest {
+class ExpiryTest extends RedisTestBase {
 
   private static final long TTL = 1000;
-  private TestRedis t;
-
-  @BeforeEach
-  void setUp(RedisServer server) {
-    t = new TestRedis(server);
-  }
-
-  @AfterEach
-  void tearDown() {
-    t.close();
-  }
 
   @Test
   void aKilledNodeLeavesActiveNodesWithinTtlPlusOneSecond() throws Exception {

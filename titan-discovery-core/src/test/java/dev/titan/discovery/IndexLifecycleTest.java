@@ -5,35 +5,18 @@ import static org.awaitility.Awaitility.await;
 
 import dev.titan.discovery.internal.Keys;
 import dev.titan.discovery.internal.registry.RegistryWriter;
-import dev.titan.discovery.testkit.RedisServer;
-import dev.titan.discovery.testkit.RedisServerExtension;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Our index entries (service sets, deadlines, meta, change counter, sequence messages) appear and
  * disappear with their node, and nodes written by the TypeScript implementation are still found.
  */
-@ExtendWith(RedisServerExtension.class)
-class IndexLifecycleTest {
+class IndexLifecycleTest extends RedisTestBase {
 
-  private TestRedis t;
-
-  @BeforeEach
-  void setUp(RedisServer server) {
-    t = new TestRedis(server);
-  }
-
-  @AfterEach
-  void tearDown() {
-    t.close();
-  }
 
   private boolean indexed(String service, String id) {
     return t.redis().sismember(t.prefix + ":index:services:" + service, id);

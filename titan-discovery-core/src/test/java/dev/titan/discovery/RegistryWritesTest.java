@@ -3,8 +3,6 @@ package dev.titan.discovery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.titan.discovery.testkit.RedisServer;
-import dev.titan.discovery.testkit.RedisServerExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -13,26 +11,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Dynamic services, updates of other nodes, deregistration and the atomic cleanup. */
-@ExtendWith(RedisServerExtension.class)
-class RegistryWritesTest {
+class RegistryWritesTest extends RedisTestBase {
 
-  private TestRedis t;
-
-  @BeforeEach
-  void setUp(RedisServer server) {
-    t = new TestRedis(server);
-  }
-
-  @AfterEach
-  void tearDown() {
-    t.close();
-  }
 
   private String services(String id) {
     return t.redis().hget(t.prefix + ":nodes:" + id, "services");

@@ -151,24 +151,7 @@ public final class RedisServer implements AutoCloseable {
    * @return the reply, as received
    */
   public String command(String... args) {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-      s.setSoTimeout(5000);
-      OutputStream out = s.getOutputStream();
-      StringBuilder b = new StringBuilder("*").append(args.length).append("\r\n");
-      for (String a : args) {
-        byte[] bytes = a.getBytes(StandardCharsets.UTF_8);
-        b.append('$').append(bytes.length).append("\r\n").append(a).append("\r\n");
-      }
-      out.write(b.toString().getBytes(StandardCharsets.UTF_8));
-      out.flush();
-      InputStream in = s.getInputStream();
-      byte[] buf = new byte[65536];
-      int n = in.read(buf);
-      return n <= 0 ? "" : new String(buf, 0, n, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException("redis-server on port " + port + " did not answer: " + e, e);
-    }
+    return Resp.command(port, args);
   }
 
   /** Stops the server and deletes its directory. */
