@@ -219,12 +219,7 @@ public final class Discovery {
 
     private static RedisURI parse(String what, String uri) {
       try {
-        RedisURI parsed = RedisURI.create(uri);
-        // no CLIENT SETINFO in the connection handshake: it is cosmetic, and a least-privilege
-        // ACL user (docs/production.md) may not run CLIENT, which would litter ACL LOG
-        parsed.setLibraryName("");
-        parsed.setLibraryVersion("");
-        return parsed;
+        return RedisURI.create(uri);
       } catch (RuntimeException e) {
         throw new IllegalArgumentException(what + " is not a valid Redis URI: '" + redact(uri) + "'");
       }

@@ -30,13 +30,13 @@ class DataRedisEndpointsTest {
   @Test
   void passwordOnlyAndPasswordWithColon() {
     RedisURI plain = RedisURI.create(DataRedisEndpoints.from(details(null, "secret", false,
-        DataRedisConnectionDetails.Standalone.of("localhost", 6390), null, null)).uri());
+        DataRedisConnectionDetails.Standalone.of("localhost", 6379), null, null)).uri());
     assertThat(user(plain)).isNull();
     assertThat(password(plain)).isEqualTo("secret");
     assertThat(plain.isSsl()).isFalse();
 
     RedisURI colon = RedisURI.create(DataRedisEndpoints.from(details(null, "a:b", false,
-        DataRedisConnectionDetails.Standalone.of("localhost", 6390), null, null)).uri());
+        DataRedisConnectionDetails.Standalone.of("localhost", 6379), null, null)).uri());
     assertThat(user(colon)).isEqualTo("default");
     assertThat(password(colon)).isEqualTo("a:b");
   }
@@ -75,7 +75,7 @@ class DataRedisEndpointsTest {
   void masterReplicaIsRefusedWithAHint() {
     DataRedisConnectionDetails d = new DataRedisConnectionDetails() {
       @Override public MasterReplica getMasterReplica() {
-        return () -> List.of(new Node("m", 6390));
+        return () -> List.of(new Node("m", 6379));
       }
     };
     assertThatThrownBy(() -> DataRedisEndpoints.from(d)).hasMessageContaining("titan.discovery.redis-url");

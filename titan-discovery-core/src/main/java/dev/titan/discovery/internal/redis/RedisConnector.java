@@ -2,7 +2,6 @@ package dev.titan.discovery.internal.redis;
 
 import dev.titan.discovery.DiscoveryOptions;
 import io.lettuce.core.ClientOptions;
-import io.lettuce.core.MaintNotificationsConfig;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
@@ -62,7 +61,6 @@ public final class RedisConnector {
    */
   public static ClientOptions clientOptions(DiscoveryOptions options) {
     return ClientOptions.builder()
-        .maintNotificationsConfig(MaintNotificationsConfig.disabled()) // no CLIENT command at connect
         .autoReconnect(true)
         .protocolVersion(ProtocolVersion.RESP2)
         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -78,9 +76,7 @@ public final class RedisConnector {
    * @return the cluster client options
    */
   public static ClusterClientOptions clusterOptions(DiscoveryOptions options) {
-    ClusterClientOptions.Builder b = ClusterClientOptions.builder();
-    b.maintNotificationsConfig(MaintNotificationsConfig.disabled()); // no CLIENT command at connect
-    return b
+    return ClusterClientOptions.builder()
         .autoReconnect(true)
         .protocolVersion(ProtocolVersion.RESP2)
         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
