@@ -121,7 +121,18 @@ class SecurityTest {
       a.stop().join();
       b.stop().join();
       String denied = server.command("ACL", "LOG");
-      assertThat(denied).as("ACL LOG after the run").isEqualTo("*0\r\n");
+      // Lettuce's own connection handshake (CLIENT SETINFO, CLIENT MAINT_NOTIFICATIONS) is sent on
+      // every connect and ignored when refused: Redis 7.0 answers "unknown subcommand", Redis 6.2
+      // (the embedded-redis binary) logs an ACL denial of "client". Everything else must be allowed.
+      List<String> deniedObjects = new ArrayList<>();
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\$6\r\nobject\r\n\\$\\d+\r\n([^\r]*)\r\n").matcher(denied);
+      while (m.find()) {
+        deniedObjects.add(m.group(1));
+      }
+      assertThat(deniedObjects).as("ACL LOG after the run: %s", denied).allMatch("client"::equals);
+      if (!denied.equals("*0\r\n")) {
+        assertThat(deniedObjects).as("ACL LOG after the run: %s", denied).isNotEmpty();
+      }
       assertThat(a.status().heartbeatsFailed()).isZero();
 
       // and the user can reach nothing else
