@@ -34,6 +34,7 @@ public final class Sweeper {
   private volatile java.util.concurrent.CompletableFuture<?> inFlight = java.util.concurrent.CompletableFuture.completedFuture(null);
   private volatile @Nullable ScheduledFuture<?> task;
   private volatile boolean failing;
+  private boolean stopped; // guarded by this
 
   /**
    * Creates the sweeper; nothing happens before {@link #start()}.
@@ -53,9 +54,9 @@ public final class Sweeper {
     task = scheduler.scheduleWithFixedDelay(this::tick, PERIOD.toMillis(), PERIOD.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private void tick() {
-    if (!running.compareAndSet(false, true)) {
-      return; // the previous sweep is still in flight
+  private synchronized void tick() {
+    if (stopped || !running.compareAndSet(false, true)) {
+      return; // stopping, or the previous sweep is still in flight
     }
     inFlight = writer.sweep(nodeId.get(), LEASE.toMillis()).whenComplete((removed, e) -> {
       running.set(false);
@@ -79,11 +80,16 @@ public final class Sweeper {
    * @return completes when done
    */
   public java.util.concurrent.CompletableFuture<Void> stop() {
+    java.util.concurrent.CompletableFuture<?> last;
+    synchronized (this) { // no tick sends a sweep (which would take the lease again) after this
+      stopped = true;
+      last = inFlight;
+    }
     ScheduledFuture<?> t = task;
     if (t != null) {
       t.cancel(false);
     }
-    return inFlight.handle((v, e) -> null)
+    return last.handle((v, e) -> null)
         .thenCompose(v -> writer.releaseSweeperLease(nodeId.get()))
         .handle((v, e) -> null);
   }
