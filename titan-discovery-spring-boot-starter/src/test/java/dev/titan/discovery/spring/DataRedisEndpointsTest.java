@@ -30,13 +30,13 @@ class DataRedisEndpointsTest {
   @Test
   void passwordOnlyAndPasswordWithColon() {
     RedisURI plain = RedisURI.create(DataRedisEndpoints.from(details(null, "secret", false,
-        DataRedisConnectionDetails.Standalone.of("localhost", 6379), null, null)).uri());
+        DataRedisConnectionDetails.Standalone.of("localhost", 6390), null, null)).uri());
     assertThat(user(plain)).isNull();
     assertThat(password(plain)).isEqualTo("secret");
     assertThat(plain.isSsl()).isFalse();
 
     RedisURI colon = RedisURI.create(DataRedisEndpoints.from(details(null, "a:b", false,
-        DataRedisConnectionDetails.Standalone.of("localhost", 6379), null, null)).uri());
+        DataRedisConnectionDetails.Standalone.of("localhost", 6390), null, null)).uri());
     assertThat(user(colon)).isEqualTo("default");
     assertThat(password(colon)).isEqualTo("a:b");
   }
@@ -47,7 +47,7 @@ class DataRedisEndpointsTest {
       @Override public int getDatabase() { return 2; }
       @Override public String getMaster() { return "mymaster"; }
       @Override public List<DataRedisConnectionDetails.Node> getNodes() {
-        return List.of(new DataRedisConnectionDetails.Node("s1", 26379), new DataRedisConnectionDetails.Node("s2", 26380));
+        return List.of(new DataRedisConnectionDetails.Node("s1", 26401), new DataRedisConnectionDetails.Node("s2", 26402));
       }
       @Override public @Nullable String getUsername() { return null; }
       @Override public @Nullable String getPassword() { return null; }
@@ -56,7 +56,7 @@ class DataRedisEndpointsTest {
     RedisURI uri = RedisURI.create(e.uri());
     assertThat(uri.getSentinelMasterId()).isEqualTo("mymaster");
     assertThat(uri.getSentinels()).extracting(RedisURI::getHost).containsExactly("s1", "s2");
-    assertThat(uri.getSentinels()).extracting(RedisURI::getPort).containsExactly(26379, 26380);
+    assertThat(uri.getSentinels()).extracting(RedisURI::getPort).containsExactly(26401, 26402);
     assertThat(uri.getDatabase()).isEqualTo(2);
     assertThat(password(uri)).isEqualTo("pw");
   }
@@ -75,7 +75,7 @@ class DataRedisEndpointsTest {
   void masterReplicaIsRefusedWithAHint() {
     DataRedisConnectionDetails d = new DataRedisConnectionDetails() {
       @Override public MasterReplica getMasterReplica() {
-        return () -> List.of(new Node("m", 6379));
+        return () -> List.of(new Node("m", 6390));
       }
     };
     assertThatThrownBy(() -> DataRedisEndpoints.from(d)).hasMessageContaining("titan.discovery.redis-url");
