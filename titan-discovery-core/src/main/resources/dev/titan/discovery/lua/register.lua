@@ -6,27 +6,6 @@
 -- ARGV[5] key prefix   ARGV[6] pub/sub channel ('' = do not publish)   ARGV[7..] service names
 -- Returns {existed (0/1), changed (0/1), timestamp}
 local id, addr, svc, ttl, prefix, channel = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
-local function bump(key, nowMs)
-  local ok, v = false, nil
-  if redis.call('EXISTS', key) == 1 then ok, v = pcall(redis.call, 'INCR', key) end
-  if not ok then -- absent, or not a number: restart from the clock, so readers still see a change
-    v = nowMs * 1000 + 1
-    redis.call('SET', key, string.format('%d', v))
-  end
-  return v
-end
--- '{version} {id}' on channel ..':seq' right before the event: local views pair the two messages
--- (a script's publishes are adjacent on every subscriber connection) and see gaps in versions
-local function sequence(channel, v, id)
-  redis.call('PUBLISH', channel .. ':seq', string.format('%d', v) .. ' ' .. id)
-end
--- a registry key holding a value of the wrong type is corruption: replace it rather than fail forever
-local function write(cmd, key, ...)
-  if not pcall(redis.call, cmd, key, ...) then
-    redis.call('DEL', key)
-    redis.call(cmd, key, ...)
-  end
-end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local nowS = string.format('%d', now)

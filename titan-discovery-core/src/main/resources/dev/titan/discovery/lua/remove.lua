@@ -14,30 +14,10 @@
 -- ARGV[5..] node ids; in sweep mode ARGV[5] is the sweeping node and ARGV[6] the lease in ms
 -- Returns the ids removed.
 local prefix, channel, mode, limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local function bump(key, nowMs)
-  local ok, v = false, nil
-  if redis.call('EXISTS', key) == 1 then ok, v = pcall(redis.call, 'INCR', key) end
-  if not ok then -- absent, or not a number: restart from the clock, so readers still see a change
-    v = nowMs * 1000 + 1
-    redis.call('SET', key, string.format('%d', v))
-  end
-  return v
-end
--- '{version} {id}' on channel ..':seq' right before the event: local views pair the two messages
--- (a script's publishes are adjacent on every subscriber connection) and see gaps in versions
-local function sequence(channel, v, id)
-  redis.call('PUBLISH', channel .. ':seq', string.format('%d', v) .. ' ' .. id)
-end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local nowS = string.format('%d', now)
 
-local function decodeServices(raw)
-  if type(raw) ~= 'string' or not string.match(raw, '^%s*%[') then return nil end
-  local ok, list = pcall(cjson.decode, raw)
-  if ok and type(list) == 'table' then return list end
-  return nil
-end
 
 local candidates, seen = {}, {}
 local first = 5

@@ -4,20 +4,6 @@
 -- ARGV[1] node id   ARGV[2] field ('address' or 'services')   ARGV[3] value
 -- ARGV[4] prefix   ARGV[5] channel ('' = do not publish)   ARGV[6..] service names (services only)
 -- Returns 1 when the node existed and was updated, 0 otherwise.
-local function bump(key, nowMs)
-  local ok, v = false, nil
-  if redis.call('EXISTS', key) == 1 then ok, v = pcall(redis.call, 'INCR', key) end
-  if not ok then -- absent, or not a number: restart from the clock, so readers still see a change
-    v = nowMs * 1000 + 1
-    redis.call('SET', key, string.format('%d', v))
-  end
-  return v
-end
--- '{version} {id}' on channel ..':seq' right before the event: local views pair the two messages
--- (a script's publishes are adjacent on every subscriber connection) and see gaps in versions
-local function sequence(channel, v, id)
-  redis.call('PUBLISH', channel .. ':seq', string.format('%d', v) .. ' ' .. id)
-end
 local id, field, value, prefix, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return 0 end
 local cur = redis.call('HMGET', KEYS[1], 'address', 'services')

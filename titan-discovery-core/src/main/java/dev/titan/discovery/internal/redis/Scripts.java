@@ -18,30 +18,39 @@ import java.util.concurrent.CompletableFuture;
  */
 public enum Scripts {
   /** Full registration: wire format, indexes, change counter, event. */
-  REGISTER("register.lua"),
+  REGISTER("register.lua", true),
   /** Lean heartbeat of an unchanged node. */
-  RENEW("renew.lua"),
+  RENEW("renew.lua", false),
   /** Atomic removal: graceful deregistration or expiry of dead nodes. */
-  REMOVE("remove.lua"),
+  REMOVE("remove.lua", true),
   /** Update of one field of an existing node, never creating keys. */
-  UPDATE("update.lua"),
+  UPDATE("update.lua", true),
   /** Read of nodes in one round trip. */
-  QUERY("query.lua"),
+  QUERY("query.lua", false),
   /** Release of the sweeper lease. */
-  RELEASE("release.lua");
+  RELEASE("release.lua", false);
 
   private final String body;
   private final String sha;
 
-  Scripts(String file) {
+  Scripts(String file, boolean withHelpers) {
+    this.body = (withHelpers ? resource("lib.lua") : "") + resource(file);
+    try {
+      this.sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(body.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("no SHA-1", e);
+    }
+  }
+
+  /** A script file from the resources; lib.lua holds the helpers shared by several scripts. */
+  private static String resource(String file) {
     String path = "/dev/titan/discovery/lua/" + file;
     try (InputStream in = Scripts.class.getResourceAsStream(path)) {
       if (in == null) {
         throw new IllegalStateException("missing script resource " + path);
       }
-      this.body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      this.sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(body.getBytes(StandardCharsets.UTF_8)));
-    } catch (IOException | NoSuchAlgorithmException e) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
       throw new IllegalStateException("cannot load script " + path, e);
     }
   }
