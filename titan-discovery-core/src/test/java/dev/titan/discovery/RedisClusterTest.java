@@ -75,15 +75,7 @@ class RedisClusterTest {
   }
 
   private DiscoveryOptions.Builder options() {
-    return DiscoveryOptions.builder()
-        .heartbeatInterval(Duration.ofMillis(200))
-        .heartbeatTtl(Duration.ofMillis(1000))
-        .retryDelay(Duration.ofMillis(50))
-        .connectTimeout(Duration.ofSeconds(5))
-        .commandTimeout(Duration.ofSeconds(2))
-        .pubSubEnabled(true)
-        .pubSubChannel(channel)
-        .redisPrefix(prefix);
+    return TestRedis.fastOptions(prefix, channel);
   }
 
   private DiscoveryService started(Discovery.Builder b) {

@@ -45,6 +45,11 @@ final class TestRedis implements AutoCloseable {
 
   /** Fast options on this test's prefix and channel, pub/sub on. */
   DiscoveryOptions.Builder fastOptions() {
+    return fastOptions(prefix, channel);
+  }
+
+  /** Fast test timings (interval 200 ms, TTL 1 s) on a prefix and channel, pub/sub on. */
+  static DiscoveryOptions.Builder fastOptions(String prefix, String channel) {
     return DiscoveryOptions.builder()
         .heartbeatInterval(Duration.ofMillis(200))
         .heartbeatTtl(Duration.ofMillis(1000))
