@@ -163,7 +163,7 @@ class BadInputFuzzTest extends RedisTestBase {
       case 6 -> redis.hset(node, Map.of("address", "1.2.3.4:5", "services", "[]", "timestamp", randomText(r, 8)));
       case 7 -> redis.hset(node, Map.of("address", randomText(r, 30), "services",
           "[{\"name\":\"users\",\"version\":" + List.of("1", "null", "\"1\"", "[]").get(r.nextInt(4)) + "}]", "timestamp", "12"));
-      default -> redis.hset(t.prefix + ":index:meta", id, randomText(r, 40)); // bad meta entry
+      default -> redis.hset(t.prefix + ":index:departing", id, randomText(r, 40)); // bad departing entry
     }
     switch (r.nextInt(4)) {
       case 0 -> redis.rpush(hb, "x"); // heartbeat of the wrong type

@@ -97,8 +97,9 @@ class ExpiryWithoutQueriesTest {
         removedAt - written, TTL);
     assertThat(removedAt - written).isBetween(TTL - 50, BOUND);
     DiscoveryEvent e = logs.get(1).events().stream().filter(x -> x.nodeId().equals("ts-1")).findFirst().orElseThrow();
-    // the TypeScript hash expires with the heartbeat (EXPIRE ceil(ttl)), and our index:meta does
-    // not cover it: the event names the node but may have lost its address and services
+    // the TypeScript hash expires with the heartbeat (EXPIRE ceil(ttl)); the sweeper keeps its
+    // data in index:departing only if it looked at the node shortly before: the event names the
+    // node but may have lost its address and services
     assertThat(e.address()).isIn("10.3.3.3:3000", "");
   }
 

@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Our index entries (service sets, deadlines, meta, change counter, sequence messages) appear and
+ * Our index entries (service sets, service names, deadlines, change counter, sequence messages) appear and
  * disappear with their node, and nodes written by the TypeScript implementation are still found.
  */
 class IndexLifecycleTest extends RedisTestBase {
@@ -25,7 +25,7 @@ class IndexLifecycleTest extends RedisTestBase {
   private void assertNoEntries(String id, String... services) {
     assertThat(t.redis().sismember(t.prefix + ":index:nodes", id)).isFalse();
     assertThat(t.redis().zscore(t.prefix + ":index:deadlines", id)).isNull();
-    assertThat(t.redis().hexists(t.prefix + ":index:meta", id)).isFalse();
+    assertThat(t.redis().hexists(t.prefix + ":index:departing", id)).isFalse();
     for (String s : services) {
       assertThat(indexed(s, id)).as("index of " + s).isFalse();
     }
@@ -38,7 +38,7 @@ class IndexLifecycleTest extends RedisTestBase {
     assertThat(indexed("web", "n1")).isTrue();
     assertThat(indexed("api", "n1")).isTrue();
     assertThat(t.redis().zscore(t.prefix + ":index:deadlines", "n1")).isNotNull();
-    assertThat(t.redis().hexists(t.prefix + ":index:meta", "n1")).isTrue();
+    assertThat(t.redis().smembers(t.prefix + ":index:names")).containsExactlyInAnyOrder("web", "api");
 
     node.updateServices(List.of(ServiceInfo.of("api"), ServiceInfo.of("db", "3"))).join();
     assertThat(indexed("web", "n1")).isFalse();

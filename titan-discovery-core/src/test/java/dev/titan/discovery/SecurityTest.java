@@ -38,8 +38,8 @@ class SecurityTest {
         "-@all",
         "+evalsha", "+eval", "+hmget", "+exists", "+subscribe", "+unsubscribe",
         "+time", "+type", "+get", "+set", "+del", "+incr", "+pttl", "+expire",
-        "+hset", "+hget", "+hdel", "+hlen", "+hexists",
-        "+sadd", "+srem", "+smembers", "+scard",
+        "+hset", "+hget", "+hdel", "+hexists",
+        "+sadd", "+srem", "+smembers", "+scard", "+sismember",
         "+zadd", "+zrem", "+zscore", "+zcard", "+zcount", "+zrangebyscore",
         "+publish");
   }

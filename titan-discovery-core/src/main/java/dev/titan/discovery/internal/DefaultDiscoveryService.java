@@ -120,7 +120,8 @@ public final class DefaultDiscoveryService implements DiscoveryService {
   private CompletableFuture<Parts> startParts(RedisLink link) {
     String channel = options.pubSubEnabled() ? options.pubSubChannel() : "";
     long ttl = options.heartbeatTtl().toMillis();
-    RegistryWriter writer = new RegistryWriter(link.commands(), keys, ttl, channel);
+    RegistryWriter writer = new RegistryWriter(
+        link.commands(), keys, ttl, options.heartbeatInterval().toMillis(), channel, System::nanoTime);
     RegistryReader reader = new RegistryReader(link.commands(), keys, writer);
     Registrar registrar = options.clientMode() ? null : new Registrar(node, writer, scheduler, options);
     EventSubscription subscription = null;

@@ -10,8 +10,11 @@ package dev.titan.discovery.internal;
  * {prefix}:index:nodes            set   every node id
  * {prefix}:index:services:{name}  set   ids of our nodes offering the service (spec: optional index)
  * {prefix}:index:deadlines        zset  our node ids scored by heartbeat deadline (Redis server ms)
- * {prefix}:index:meta             hash  id -> address + "\n" + services JSON, outlives the node hash
+ * {prefix}:index:names            set   the service names that have an index:services set
  * {prefix}:index:version          string change counter, INCR on every change of the registry
+ * {prefix}:index:foreign          set   adopted nodes written by the TypeScript implementation
+ * {prefix}:index:departing        hash  id -> address + "\n" + services JSON, only for nodes
+ *                                       about to expire (their hash expires with the heartbeat)
  * {prefix}:index:sweeper          string node id holding the sweeper lease; PX lease
  * </pre>
  *
@@ -69,12 +72,12 @@ public record Keys(String prefix) {
   }
 
   /**
-   * The hash of last known address and services per node.
+   * The set of service names that have a service index.
    *
    * @return key
    */
-  public String meta() {
-    return prefix + ":index:meta";
+  public String serviceNames() {
+    return prefix + ":index:names";
   }
 
   /**
@@ -84,6 +87,24 @@ public record Keys(String prefix) {
    */
   public String version() {
     return prefix + ":index:version";
+  }
+
+  /**
+   * The set of adopted nodes written by the TypeScript implementation (not in our service indexes).
+   *
+   * @return key
+   */
+  public String foreign() {
+    return prefix + ":index:foreign";
+  }
+
+  /**
+   * The hash of address and services kept for nodes about to expire.
+   *
+   * @return key
+   */
+  public String departing() {
+    return prefix + ":index:departing";
   }
 
   /**

@@ -28,3 +28,38 @@ local function decodeServices(raw)
   if ok and type(list) == 'table' then return list end
   return nil
 end
+-- the set of service names in a services JSON array, or nil when the text is not one
+local function namesOf(raw)
+  local list = decodeServices(raw)
+  if not list then return nil end
+  local names = {}
+  for _, s in ipairs(list) do
+    if type(s) == 'table' and type(s.name) == 'string' then names[s.name] = true end
+  end
+  return names
+end
+-- takes id out of the service index of each name in the set names, except those in keep; nil
+-- names means every name in index:names (when a node's old services are unknown: O(names), not
+-- O(nodes)). A service index left empty leaves index:names too.
+local function unindex(prefix, id, names, keep)
+  local namesKey = prefix .. ':index:names'
+  if not names then
+    names = {}
+    local ok, all = pcall(redis.call, 'SMEMBERS', namesKey)
+    if ok then for _, n in ipairs(all) do names[n] = true end end
+  end
+  for name in pairs(names) do
+    if not (keep and keep[name]) then
+      local key = prefix .. ':index:services:' .. name
+      local ok, r = pcall(redis.call, 'SREM', key, id)
+      if ok and r == 1 and redis.call('SCARD', key) == 0 then pcall(redis.call, 'SREM', namesKey, name) end
+    end
+  end
+end
+-- puts id into the service index of each name in the list names
+local function index(prefix, id, names)
+  for _, name in ipairs(names) do
+    write('SADD', prefix .. ':index:services:' .. name, id)
+    write('SADD', prefix .. ':index:names', name)
+  end
+end

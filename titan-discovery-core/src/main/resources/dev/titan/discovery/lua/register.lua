@@ -1,7 +1,7 @@
 -- Full registration of a node: writes the TypeScript wire format and our indexes atomically,
 -- and publishes NODE_REGISTERED / NODE_UPDATED only when what others see changed.
--- KEYS[1] node hash   KEYS[2] heartbeat   KEYS[3] index:nodes
--- KEYS[4] index:deadlines   KEYS[5] index:meta   KEYS[6] index:version
+-- KEYS[1] node hash   KEYS[2] heartbeat   KEYS[3] index:nodes   KEYS[4] index:deadlines
+-- KEYS[5] index:version
 -- ARGV[1] node id   ARGV[2] address   ARGV[3] services JSON   ARGV[4] heartbeat TTL ms
 -- ARGV[5] key prefix   ARGV[6] pub/sub channel ('' = do not publish)   ARGV[7..] service names
 -- Returns {existed (0/1), changed (0/1), timestamp}
@@ -20,21 +20,16 @@ end
 local existed = oldAddr ~= false and oldSvc ~= false
 local changed = (not existed) or oldAddr ~= addr or oldSvc ~= svc
 
-local fresh = {}
-for i = 7, #ARGV do fresh[ARGV[i]] = true end
-local okMeta, meta = pcall(redis.call, 'HGET', KEYS[5], id)
-if okMeta and meta then
-  local nl = string.find(meta, '\n', 1, true)
-  if nl then
-    local okDec, list = pcall(cjson.decode, string.sub(meta, nl + 1))
-    if okDec and type(list) == 'table' then
-      for _, s in ipairs(list) do
-        if type(s) == 'table' and type(s.name) == 'string' and not fresh[s.name] then
-          pcall(redis.call, 'SREM', prefix .. ':index:services:' .. s.name, id)
-        end
-      end
-    end
-  end
+-- leave the indexes of services no longer offered; the old names come from the hash, and when
+-- it is gone (or unreadable) but the node is still indexed, from every known name
+local fresh, names = {}, {}
+for i = 7, #ARGV do fresh[ARGV[i]] = true; names[#names + 1] = ARGV[i] end
+local oldNames = oldSvc and namesOf(oldSvc)
+if oldNames then
+  unindex(prefix, id, oldNames, fresh)
+else
+  local okZ, z = pcall(redis.call, 'ZSCORE', KEYS[4], id)
+  if oldSvc or (okZ and z) then unindex(prefix, id, nil, fresh) end
 end
 
 redis.call('HSET', KEYS[1], 'address', addr, 'services', svc, 'timestamp', nowS)
@@ -42,13 +37,12 @@ redis.call('EXPIRE', KEYS[1], math.ceil(ttl / 1000))
 redis.call('SET', KEYS[2], nowS, 'PX', ttl)
 write('SADD', KEYS[3], id)
 write('ZADD', KEYS[4], now + ttl, id)
-write('HSET', KEYS[5], id, addr .. '\n' .. svc)
-for i = 7, #ARGV do
-  write('SADD', prefix .. ':index:services:' .. ARGV[i], id)
-end
+index(prefix, id, names)
+pcall(redis.call, 'SREM', prefix .. ':index:foreign', id)
+pcall(redis.call, 'HDEL', prefix .. ':index:departing', id)
 
 if changed then
-  local v = bump(KEYS[6], now)
+  local v = bump(KEYS[5], now)
   if channel ~= '' then
     sequence(channel, v, id)
     local kind = existed and 'NODE_UPDATED' or 'NODE_REGISTERED'

@@ -2,30 +2,34 @@
 -- Mode 'deregister' removes the given ids unconditionally (graceful stop, deregisterNode).
 -- Mode 'expire' removes only nodes whose heartbeat key is gone, checked inside this script, so a
 -- node that renews at any moment is never removed; it also takes up to ARGV[4] ids whose
--- deadline passed from index:deadlines. A live node found there gets its deadline corrected.
--- Mode 'sweep' is 'expire' run by the sweeper: only the holder of the lease KEYS[5] (taken or
--- renewed here for ARGV[6] ms by node ARGV[5]) does the work, and it first adopts into
--- index:deadlines the nodes that are missing there (written by the TypeScript implementation),
--- with the deadline their heartbeat key's PTTL gives, so that they too expire without a query,
--- and announces each live one (version bump, NODE_REGISTERED) for the local views.
--- KEYS[1] index:nodes   KEYS[2] index:deadlines   KEYS[3] index:meta   KEYS[4] index:version
--- KEYS[5] index:sweeper (sweep mode only)
+-- deadline passes within ARGV[5] ms (the look-ahead) from index:deadlines. A live node found
+-- there gets its deadline set to its heartbeat's expiry, and when that is within the look-ahead
+-- its address and services are kept in index:departing: its hash expires with its heartbeat,
+-- and its departure event and the cleanup of its service indexes need them.
+-- Mode 'sweep' is 'expire' run by the sweeper: only the holder of the lease KEYS[4] (taken or
+-- renewed here for ARGV[7] ms by node ARGV[6]) does the work, and it first adopts into
+-- index:deadlines (and index:foreign) the nodes that are missing there (written by the
+-- TypeScript implementation), with the deadline their heartbeat key's PTTL gives, so that they
+-- too expire without a query, and announces each live one (version bump, NODE_REGISTERED) for
+-- the local views.
+-- KEYS[1] index:nodes   KEYS[2] index:deadlines   KEYS[3] index:version
+-- KEYS[4] index:sweeper (sweep mode only)
 -- ARGV[1] prefix   ARGV[2] channel ('' = do not publish)   ARGV[3] mode   ARGV[4] max expired
--- ARGV[5..] node ids; in sweep mode ARGV[5] is the sweeping node and ARGV[6] the lease in ms
+-- ARGV[5] look-ahead ms   ARGV[6] sweeping node ('' unless sweep)   ARGV[7] lease ms
+-- ARGV[8..] node ids
 -- Returns the ids removed.
 local prefix, channel, mode, limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local lookahead = tonumber(ARGV[5])
+local foreignKey, departingKey = prefix .. ':index:foreign', prefix .. ':index:departing'
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local nowS = string.format('%d', now)
 
-
 local candidates, seen = {}, {}
-local first = 5
 if mode == 'sweep' then
-  local holder = redis.call('GET', KEYS[5])
-  if holder and holder ~= ARGV[5] then return {} end
-  redis.call('SET', KEYS[5], ARGV[5], 'PX', tonumber(ARGV[6]))
-  first = 7
+  local holder = redis.call('GET', KEYS[4])
+  if holder and holder ~= ARGV[6] then return {} end
+  redis.call('SET', KEYS[4], ARGV[6], 'PX', tonumber(ARGV[7]))
   mode = 'expire'
   local okN, n = pcall(redis.call, 'SCARD', KEYS[1])
   local okZ, z = pcall(redis.call, 'ZCARD', KEYS[2])
@@ -34,12 +38,13 @@ if mode == 'sweep' then
       if not redis.call('ZSCORE', KEYS[2], id) then
         local pttl = redis.call('PTTL', prefix .. ':heartbeat:' .. id)
         redis.call('ZADD', KEYS[2], now + math.max(pttl, 0), id)
+        write('SADD', foreignKey, id)
         if pttl > 0 or pttl == -1 then
           -- a live node written without our indexes: announce it (with a version), so local
           -- views learn of it although its writer published nothing
           local okH, h = pcall(redis.call, 'HMGET', prefix .. ':nodes:' .. id, 'address', 'services')
           if okH and type(h[1]) == 'string' and decodeServices(h[2]) then
-            local v = bump(KEYS[4], now)
+            local v = bump(KEYS[3], now)
             if channel ~= '' then
               sequence(channel, v, id)
               redis.call('PUBLISH', channel, '{"type":"NODE_REGISTERED","nodeId":' .. cjson.encode(id)
@@ -51,11 +56,11 @@ if mode == 'sweep' then
     end
   end
 end
-for i = first, #ARGV do
+for i = 8, #ARGV do
   if not seen[ARGV[i]] then seen[ARGV[i]] = true; candidates[#candidates + 1] = ARGV[i] end
 end
 if mode == 'expire' and limit > 0 then
-  local okZ, due = pcall(redis.call, 'ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit)
+  local okZ, due = pcall(redis.call, 'ZRANGEBYSCORE', KEYS[2], '-inf', now + lookahead, 'LIMIT', 0, limit)
   if okZ then
     for _, id in ipairs(due) do
       if not seen[id] then seen[id] = true; candidates[#candidates + 1] = id end
@@ -65,52 +70,52 @@ end
 
 local removed = {}
 for _, id in ipairs(candidates) do
-  local hb = prefix .. ':heartbeat:' .. id
+  local hb, node = prefix .. ':heartbeat:' .. id, prefix .. ':nodes:' .. id
   local alive = mode == 'expire' and redis.call('EXISTS', hb) == 1
   if alive then
     local pttl = redis.call('PTTL', hb)
-    if pttl > 0 and redis.call('ZSCORE', KEYS[2], id) then
+    local okS, score = pcall(redis.call, 'ZSCORE', KEYS[2], id)
+    if pttl > 0 and okS and score then
       redis.call('ZADD', KEYS[2], now + pttl, id)
+      if pttl <= lookahead then
+        local okH, h = pcall(redis.call, 'HMGET', node, 'address', 'services')
+        if okH and type(h[1]) == 'string' and decodeServices(h[2]) then
+          write('HSET', departingKey, id, h[1] .. '\n' .. h[2])
+        end
+      end
     end
   else
-    local node = prefix .. ':nodes:' .. id
-    local addr, svc = '', '[]'
+    -- what the node offered: from its hash, else from what was kept when it was about to expire
+    local addr, svc = nil, nil
     local okH, h = pcall(redis.call, 'HMGET', node, 'address', 'services')
-    local okM, meta = pcall(redis.call, 'HGET', KEYS[3], id)
-    if not okM then meta = false end
     if okH and type(h[1]) == 'string' and decodeServices(h[2]) then
       addr, svc = h[1], h[2]
-    elseif meta then
-      local nl = string.find(meta, '\n', 1, true)
-      if nl and decodeServices(string.sub(meta, nl + 1)) then
-        addr, svc = string.sub(meta, 1, nl - 1), string.sub(meta, nl + 1)
+    else
+      local okD, kept = pcall(redis.call, 'HGET', departingKey, id)
+      local nl = okD and kept and string.find(kept, '\n', 1, true)
+      if nl and decodeServices(string.sub(kept, nl + 1)) then
+        addr, svc = string.sub(kept, 1, nl - 1), string.sub(kept, nl + 1)
       end
     end
     local n = redis.call('DEL', node, hb)
     local okS, s = pcall(redis.call, 'SREM', KEYS[1], id)
     if okS then n = n + s end
     local okZ, z = pcall(redis.call, 'ZREM', KEYS[2], id)
-    if okZ then n = n + z end
-    if meta then
-      redis.call('HDEL', KEYS[3], id)
-      n = n + 1
-      local nl = string.find(meta, '\n', 1, true)
-      local list = nl and decodeServices(string.sub(meta, nl + 1))
-      if list then
-        for _, sv in ipairs(list) do
-          if type(sv) == 'table' and type(sv.name) == 'string' then
-            redis.call('SREM', prefix .. ':index:services:' .. sv.name, id)
-          end
-        end
-      end
+    if okZ then n = n + z else z = 0 end
+    pcall(redis.call, 'HDEL', departingKey, id)
+    local okF, f = pcall(redis.call, 'SREM', foreignKey, id)
+    if not okF then f = 0 end
+    if z == 1 and f == 0 then
+      -- one of our indexed nodes: leave its service indexes (every known name when unknown)
+      unindex(prefix, id, svc and namesOf(svc), nil)
     end
     if n > 0 then
       removed[#removed + 1] = id
-      local v = bump(KEYS[4], now)
+      local v = bump(KEYS[3], now)
       if channel ~= '' then
         sequence(channel, v, id)
         redis.call('PUBLISH', channel, '{"type":"NODE_DEREGISTERED","nodeId":' .. cjson.encode(id)
-          .. ',"address":' .. cjson.encode(addr) .. ',"services":' .. svc .. ',"timestamp":' .. nowS .. '}')
+          .. ',"address":' .. cjson.encode(addr or '') .. ',"services":' .. (svc or '[]') .. ',"timestamp":' .. nowS .. '}')
       end
     end
   end
@@ -119,6 +124,6 @@ end
 -- that remembers an old value still sees a difference
 if #removed > 0 then
   local okC, left = pcall(redis.call, 'SCARD', KEYS[1])
-  if okC and left == 0 then redis.call('DEL', KEYS[4]) end
+  if okC and left == 0 then redis.call('DEL', KEYS[3], departingKey, foreignKey) end
 end
 return removed

@@ -1,6 +1,6 @@
 -- Changes one field (address or services) of an existing node, never creating keys: an unknown
 -- node id leaves Redis untouched. Keeps our indexes in step and publishes NODE_UPDATED.
--- KEYS[1] node hash   KEYS[2] index:meta   KEYS[3] index:version
+-- KEYS[1] node hash   KEYS[2] index:version
 -- ARGV[1] node id   ARGV[2] field ('address' or 'services')   ARGV[3] value
 -- ARGV[4] prefix   ARGV[5] channel ('' = do not publish)   ARGV[6..] service names (services only)
 -- Returns 1 when the node existed and was updated, 0 otherwise.
@@ -13,31 +13,26 @@ local addr = field == 'address' and value or (cur[1] or '')
 local svc = field == 'services' and value or (cur[2] or '[]')
 if not string.match(svc, '^%s*%[') or not pcall(cjson.decode, svc) then svc = '[]' end
 
-local okM, meta = pcall(redis.call, 'HGET', KEYS[2], id)
-if okM and meta then
-  if field == 'services' then
-    local fresh = {}
-    for i = 6, #ARGV do fresh[ARGV[i]] = true end
-    local nl = string.find(meta, '\n', 1, true)
-    if nl then
-      local ok, list = pcall(cjson.decode, string.sub(meta, nl + 1))
-      if ok and type(list) == 'table' then
-        for _, s in ipairs(list) do
-          if type(s) == 'table' and type(s.name) == 'string' and not fresh[s.name] then
-            redis.call('SREM', prefix .. ':index:services:' .. s.name, id)
-          end
-        end
-      end
-    end
-    for i = 6, #ARGV do redis.call('SADD', prefix .. ':index:services:' .. ARGV[i], id) end
+if field == 'services' then
+  -- only nodes we index (in index:deadlines, not adopted from the TypeScript implementation)
+  local okZ, z = pcall(redis.call, 'ZSCORE', prefix .. ':index:deadlines', id)
+  local okF, f = pcall(redis.call, 'SISMEMBER', prefix .. ':index:foreign', id)
+  if okZ and z and not (okF and f == 1) then
+    local fresh, names = {}, {}
+    for i = 6, #ARGV do fresh[ARGV[i]] = true; names[#names + 1] = ARGV[i] end
+    unindex(prefix, id, cur[2] and namesOf(cur[2]), fresh)
+    index(prefix, id, names)
   end
-  redis.call('HSET', KEYS[2], id, addr .. '\n' .. svc)
 end
+-- a node about to expire keeps what it offers in index:departing: keep that current
+local departing = prefix .. ':index:departing'
+local okD, kept = pcall(redis.call, 'HEXISTS', departing, id)
+if okD and kept == 1 then redis.call('HSET', departing, id, addr .. '\n' .. svc) end
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local nowS = string.format('%d', now)
-local v = bump(KEYS[3], now)
+local v = bump(KEYS[2], now)
 if channel ~= '' then
   sequence(channel, v, id)
   redis.call('PUBLISH', channel, '{"type":"NODE_UPDATED","nodeId":' .. cjson.encode(id)

@@ -59,7 +59,7 @@ public final class RegistryReader {
    * @return the snapshot
    */
   public CompletableFuture<Snapshot> snapshot() {
-    String[] k = {keys.nodesIndex(), keys.nodesIndex(), keys.meta(), keys.deadlines(), keys.version()};
+    String[] k = {keys.nodesIndex(), keys.nodesIndex(), keys.deadlines(), keys.version()};
     return Scripts.QUERY.<List<Object>>run(commands, ScriptOutputType.MULTI, k, keys.prefix(), "active", "0")
         .thenCompose(reply -> {
           long version = reply.size() > 3 ? parseVersion(reply.get(3)) : 0;
@@ -159,7 +159,7 @@ public final class RegistryReader {
   }
 
   private CompletableFuture<List<NodeInfo>> query(String source, boolean active, boolean foreign) {
-    String[] k = {source, keys.nodesIndex(), keys.meta(), keys.deadlines()};
+    String[] k = {source, keys.nodesIndex(), keys.deadlines()};
     return Scripts.QUERY.<List<Object>>run(commands, ScriptOutputType.MULTI, k,
             keys.prefix(), active ? "active" : "all", foreign ? "1" : "0")
         .thenCompose(reply -> active ? cleanUp(reply, parse(reply.get(0))) : CompletableFuture.completedFuture(parse(reply.get(0))));

@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
 
 /**
  * Every write to the registry, each one atomic in Redis (one Lua script), each one publishing its
@@ -22,13 +23,21 @@ public final class RegistryWriter {
   /** Most expired nodes removed by one sweep call. */
   public static final int SWEEP_BATCH = 100;
 
+  /**
+   * How far ahead of their deadline the sweeper looks at live nodes, to keep the address and
+   * services of those about to expire (their hash expires with their heartbeat): more than one
+   * sweep period, so that the last look before an expiry comes before it.
+   */
+  public static final long LOOK_AHEAD_MILLIS = 2 * Sweeper.PERIOD.toMillis();
+
   private final RedisClusterAsyncCommands<String, String> commands;
   private final Keys keys;
   private final long ttlMillis;
   private final String channel;
+  private final Renewals renewals;
 
   /**
-   * Creates the writer.
+   * Creates the writer, with the heartbeat interval a third of the TTL (the default ratio).
    *
    * @param commands Redis commands
    * @param keys key layout
@@ -36,10 +45,27 @@ public final class RegistryWriter {
    * @param channel the channel events are published on, or empty not to publish
    */
   public RegistryWriter(RedisClusterAsyncCommands<String, String> commands, Keys keys, long ttlMillis, String channel) {
+    this(commands, keys, ttlMillis, Math.max(1, ttlMillis / 3), channel, System::nanoTime);
+  }
+
+  /**
+   * Creates the writer.
+   *
+   * @param commands Redis commands
+   * @param keys key layout
+   * @param ttlMillis heartbeat TTL in milliseconds
+   * @param intervalMillis heartbeat interval in milliseconds: how often {@link #renew} is called
+   *     per node, which decides how often a renewal also moves the node's deadline
+   * @param channel the channel events are published on, or empty not to publish
+   * @param nanoClock the local monotonic clock ({@link System#nanoTime} but in tests and benchmarks)
+   */
+  public RegistryWriter(RedisClusterAsyncCommands<String, String> commands, Keys keys, long ttlMillis,
+      long intervalMillis, String channel, LongSupplier nanoClock) {
     this.commands = commands;
     this.keys = keys;
     this.ttlMillis = ttlMillis;
     this.channel = channel;
+    this.renewals = new Renewals(commands, keys, ttlMillis, intervalMillis, nanoClock);
   }
 
   /**
@@ -69,23 +95,24 @@ public final class RegistryWriter {
     args.add(keys.prefix());
     args.add(channel);
     args.addAll(names(services));
-    String[] k = {
-      keys.node(nodeId), keys.heartbeat(nodeId), keys.nodesIndex(), keys.deadlines(), keys.meta(), keys.version()
-    };
+    String[] k = {keys.node(nodeId), keys.heartbeat(nodeId), keys.nodesIndex(), keys.deadlines(), keys.version()};
+    long sentAt = renewals.now();
     return Scripts.REGISTER.<List<Object>>run(commands, ScriptOutputType.MULTI, k, args.toArray(new String[0]))
-        .thenApply(r -> new Registration(asLong(r.get(0)) == 1, asLong(r.get(1)) == 1, asLong(r.get(2))));
+        .thenApply(r -> {
+          renewals.deadlineSet(nodeId, sentAt);
+          return new Registration(asLong(r.get(0)) == 1, asLong(r.get(1)) == 1, asLong(r.get(2)));
+        });
   }
 
   /**
-   * Lean heartbeat of an unchanged node.
+   * Lean heartbeat of an unchanged node. Renewals asked for while another is in flight on this
+   * writer are sent together in one script call (see {@link Renewals}).
    *
    * @param nodeId the id
    * @return true when renewed; false when the node must be registered in full
    */
   public CompletableFuture<Boolean> renew(String nodeId) {
-    return Scripts.RENEW.<Long>run(commands, ScriptOutputType.INTEGER, new String[] {keys.node(nodeId)},
-            nodeId, Long.toString(ttlMillis))
-        .thenApply(r -> r != null && r == 1L);
+    return renewals.renew(nodeId);
   }
 
   /**
@@ -95,6 +122,7 @@ public final class RegistryWriter {
    * @return the ids actually removed
    */
   public CompletableFuture<List<String>> deregister(List<String> nodeIds) {
+    nodeIds.forEach(renewals::forget);
     return remove("deregister", 0, nodeIds);
   }
 
@@ -118,8 +146,9 @@ public final class RegistryWriter {
    * @return the ids removed (empty when another node holds the lease)
    */
   public CompletableFuture<List<String>> sweep(String sweeperId, long leaseMillis) {
-    List<String> args = List.of(keys.prefix(), channel, "sweep", Integer.toString(SWEEP_BATCH), sweeperId, Long.toString(leaseMillis));
-    String[] k = {keys.nodesIndex(), keys.deadlines(), keys.meta(), keys.version(), keys.sweeperLease()};
+    List<String> args = List.of(keys.prefix(), channel, "sweep", Integer.toString(SWEEP_BATCH),
+        Long.toString(LOOK_AHEAD_MILLIS), sweeperId, Long.toString(leaseMillis));
+    String[] k = {keys.nodesIndex(), keys.deadlines(), keys.version(), keys.sweeperLease()};
     return Scripts.REMOVE.<List<Object>>run(commands, ScriptOutputType.MULTI, k, args.toArray(new String[0]))
         .thenApply(RegistryWriter::strings);
   }
@@ -136,13 +165,16 @@ public final class RegistryWriter {
   }
 
   private CompletableFuture<List<String>> remove(String mode, int limit, List<String> nodeIds) {
-    List<String> args = new ArrayList<>(nodeIds.size() + 4);
+    List<String> args = new ArrayList<>(nodeIds.size() + 7);
     args.add(keys.prefix());
     args.add(channel);
     args.add(mode);
     args.add(Integer.toString(limit));
+    args.add("0"); // no look-ahead: readers hand over nodes already seen dead
+    args.add("");
+    args.add("0");
     args.addAll(nodeIds);
-    String[] k = {keys.nodesIndex(), keys.deadlines(), keys.meta(), keys.version()};
+    String[] k = {keys.nodesIndex(), keys.deadlines(), keys.version()};
     return Scripts.REMOVE.<List<Object>>run(commands, ScriptOutputType.MULTI, k, args.toArray(new String[0]))
         .thenApply(RegistryWriter::strings);
   }
@@ -177,7 +209,7 @@ public final class RegistryWriter {
     args.add(keys.prefix());
     args.add(channel);
     args.addAll(names);
-    String[] k = {keys.node(nodeId), keys.meta(), keys.version()};
+    String[] k = {keys.node(nodeId), keys.version()};
     return Scripts.UPDATE.<Long>run(commands, ScriptOutputType.INTEGER, k, args.toArray(new String[0]))
         .thenApply(r -> r != null && r == 1L);
   }

@@ -106,8 +106,9 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
     }
     CompletableFuture<String> v = commands.get(keys.version()).toCompletableFuture();
     CompletableFuture<Long> n = commands.scard(keys.nodesIndex()).toCompletableFuture();
-    CompletableFuture<Long> m = commands.hlen(keys.meta()).toCompletableFuture();
-    CompletableFuture.allOf(v, n, m).whenComplete((x, e) -> {
+    CompletableFuture<Long> z = commands.zcard(keys.deadlines()).toCompletableFuture();
+    CompletableFuture<Long> f = commands.scard(keys.foreign()).toCompletableFuture();
+    CompletableFuture.allOf(v, n, z, f).whenComplete((x, e) -> {
       if (e != null) {
         LOG.debug("Local view probe failed: {}", e.toString());
         return;
@@ -119,7 +120,9 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
         remote = 0;
       }
       long r = remote;
-      boolean foreign = n.join() != null && m.join() != null && n.join() > m.join();
+      // nodes written by the TypeScript implementation: adopted ones, or not adopted yet
+      boolean foreign = (f.join() != null && f.join() > 0)
+          || (n.join() != null && z.join() != null && n.join() > z.join());
       s.onProbe(r, foreign, FOREIGN_PERIOD.toMillis());
     });
   }

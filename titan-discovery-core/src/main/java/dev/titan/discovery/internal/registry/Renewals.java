@@ -1,0 +1,146 @@
+package dev.titan.discovery.internal.registry;
+
+import dev.titan.discovery.internal.Keys;
+import dev.titan.discovery.internal.redis.Scripts;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * Lean heartbeats of unchanged nodes. Two savings over one script call per heartbeat:
+ *
+ * <ul>
+ *   <li>Renewals asked for while one call is in flight wait for it and then go together, in one
+ *       {@code EVALSHA} of up to {@link #MAX_BATCH} nodes (group commit: a lone renewal is sent at
+ *       once, so nothing waits unless Redis is busy with the previous batch).
+ *   <li>A node's deadline in {@code index:deadlines} is moved only when it would pass before the
+ *       node's next heartbeat (plus a quarter interval): every other beat with the default TTL of
+ *       three intervals. The local estimate of the deadline is taken from the send time, which
+ *       is never later than the Redis time the script stamps, so it errs towards moving.
+ * </ul>
+ */
+final class Renewals {
+
+  /** Most nodes renewed by one script call. */
+  static final int MAX_BATCH = 128;
+
+  private record Pending(String nodeId, CompletableFuture<Boolean> result) {}
+
+  private final RedisClusterAsyncCommands<String, String> commands;
+  private final Keys keys;
+  private final long ttlMillis;
+  private final long ttlNanos;
+  private final long moveWithinNanos;
+  private final LongSupplier nanoClock;
+  /** Local (nanoClock) estimate of each node's deadline; absent = unknown, move it. */
+  private final Map<String, Long> deadlines = new ConcurrentHashMap<>();
+  private final Object lock = new Object();
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private boolean inFlight; // guarded by lock
+
+  Renewals(RedisClusterAsyncCommands<String, String> commands, Keys keys, long ttlMillis, long intervalMillis,
+      LongSupplier nanoClock) {
+    this.commands = commands;
+    this.keys = keys;
+    this.ttlMillis = ttlMillis;
+    this.ttlNanos = TimeUnit.MILLISECONDS.toNanos(ttlMillis);
+    this.moveWithinNanos = TimeUnit.MILLISECONDS.toNanos(intervalMillis) * 5 / 4;
+    this.nanoClock = nanoClock;
+  }
+
+  CompletableFuture<Boolean> renew(String nodeId) {
+    Pending p = new Pending(nodeId, new CompletableFuture<>());
+    List<Pending> batch = null;
+    synchronized (lock) {
+      queue.add(p);
+      if (!inFlight) {
+        inFlight = true;
+        batch = drain();
+      }
+    }
+    if (batch != null) {
+      send(batch);
+    }
+    return p.result();
+  }
+
+  /** A full registration, sent at {@code sentAtNanos}, set the node's deadline. */
+  void deadlineSet(String nodeId, long sentAtNanos) {
+    deadlines.put(nodeId, sentAtNanos + ttlNanos);
+  }
+
+  /** The node is gone: its next renewal (if any) moves its deadline. */
+  void forget(String nodeId) {
+    deadlines.remove(nodeId);
+  }
+
+  long now() {
+    return nanoClock.getAsLong();
+  }
+
+  private List<Pending> drain() {
+    List<Pending> batch = new ArrayList<>(Math.min(queue.size(), MAX_BATCH));
+    while (!queue.isEmpty() && batch.size() < MAX_BATCH) {
+      batch.add(queue.poll());
+    }
+    return batch;
+  }
+
+  private void send(List<Pending> batch) {
+    long now = nanoClock.getAsLong();
+    int n = batch.size();
+    String[] k = new String[n];
+    String[] args = new String[n + 1];
+    boolean[] move = new boolean[n];
+    args[0] = Long.toString(ttlMillis);
+    for (int i = 0; i < n; i++) {
+      String id = batch.get(i).nodeId();
+      Long deadline = deadlines.get(id);
+      move[i] = deadline == null || deadline - now < moveWithinNanos;
+      k[i] = keys.node(id);
+      args[i + 1] = (move[i] ? "+" : "-") + id;
+    }
+    CompletableFuture<List<Object>> call;
+    try {
+      call = Scripts.RENEW.run(commands, ScriptOutputType.MULTI, k, args);
+    } catch (RuntimeException e) {
+      call = CompletableFuture.failedFuture(e);
+    }
+    call.whenComplete((reply, error) -> {
+      for (int i = 0; i < n; i++) {
+        Pending p = batch.get(i);
+        if (error != null) {
+          p.result().completeExceptionally(error);
+          continue;
+        }
+        boolean renewed = reply != null && i < reply.size() && RegistryWriter.asLong(reply.get(i)) == 1L;
+        if (!renewed) {
+          deadlines.remove(p.nodeId());
+        } else if (move[i]) {
+          deadlines.put(p.nodeId(), now + ttlNanos);
+        }
+        p.result().complete(renewed);
+      }
+      next();
+    });
+  }
+
+  private void next() {
+    List<Pending> batch;
+    synchronized (lock) {
+      if (queue.isEmpty()) {
+        inFlight = false;
+        return;
+      }
+      batch = drain();
+    }
+    send(batch);
+  }
+}
