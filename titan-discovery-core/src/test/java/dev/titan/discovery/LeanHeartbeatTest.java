@@ -11,6 +11,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -90,11 +93,45 @@ class LeanHeartbeatTest extends RedisTestBase {
   }
 
   @Test
+  void withAHopABurstOfRenewalsGoesInAsFewCallsAsTheBatchSizeAllows() throws Exception {
+    ExecutorService hop = Executors.newSingleThreadExecutor();
+    try {
+      RegistryWriter writer = new RegistryWriter(conn.async(), new Keys(t.prefix), 60_000, 20_000, "", System::nanoTime, hop);
+      List<CompletableFuture<?>> regs = new ArrayList<>();
+      for (int i = 0; i < 256; i++) {
+        regs.add(writer.register("n" + i, "10.0.0.1:" + (1000 + i), List.of(ServiceInfo.of("web"))));
+      }
+      CompletableFuture.allOf(regs.toArray(new CompletableFuture<?>[0])).join();
+      writer.renew("n0").join();
+      // the hop thread is held until the whole burst is queued
+      CountDownLatch queued = new CountDownLatch(1);
+      hop.execute(() -> {
+        try {
+          queued.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      long before = evalshaCalls();
+      List<CompletableFuture<Boolean>> renewals = new ArrayList<>();
+      for (int i = 0; i < 256; i++) {
+        renewals.add(writer.renew("n" + i));
+      }
+      queued.countDown();
+      CompletableFuture.allOf(renewals.toArray(new CompletableFuture<?>[0])).join();
+      assertThat(renewals).allMatch(CompletableFuture::join);
+      assertThat(evalshaCalls() - before).as("script calls for 256 renewals in batches of 128").isEqualTo(2);
+    } finally {
+      hop.shutdownNow();
+    }
+  }
+
+  @Test
   void theDeadlineMovesOnlyWhenItWouldPassBeforeTheNextHeartbeatAndNeverPassesTheExpiry() {
     AtomicLong clock = new AtomicLong(1_000_000_000L);
     long ttl = 30_000;
     long interval = 10_000;
-    RegistryWriter writer = new RegistryWriter(conn.async(), new Keys(t.prefix), ttl, interval, "", clock::get);
+    RegistryWriter writer = new RegistryWriter(conn.async(), new Keys(t.prefix), ttl, interval, "", clock::get, Runnable::run);
     writer.register("n", "10.0.0.1:80", List.of(ServiceInfo.of("web"))).join();
     double registered = deadline("n");
     assertThat(registered).isLessThanOrEqualTo(expiry("n"));
@@ -113,7 +150,7 @@ class LeanHeartbeatTest extends RedisTestBase {
     assertThat(expiry("n") - deadline("n")).isLessThan(1000);
 
     // a writer that knows nothing of the node (another process, a restart) moves it at once
-    RegistryWriter fresh = new RegistryWriter(conn.async(), new Keys(t.prefix), ttl, interval, "", clock::get);
+    RegistryWriter fresh = new RegistryWriter(conn.async(), new Keys(t.prefix), ttl, interval, "", clock::get, Runnable::run);
     double before = deadline("n");
     await().atMost(Duration.ofSeconds(2)).until(() -> {
       fresh.renew("n").join();
@@ -129,7 +166,7 @@ class LeanHeartbeatTest extends RedisTestBase {
     AtomicLong clock = new AtomicLong(System.nanoTime());
     // TTL 2.4 s, interval 0.8 s: the second renewal does not move the deadline, the node dies
     // after it, so its deadline passes while it is still alive and the sweeper must look again
-    RegistryWriter writer = new RegistryWriter(conn.async(), new Keys(t.prefix), 2400, 800, t.channel, clock::get);
+    RegistryWriter writer = new RegistryWriter(conn.async(), new Keys(t.prefix), 2400, 800, t.channel, clock::get, Runnable::run);
     writer.register("dying", "10.0.0.9:80", List.of(ServiceInfo.of("web", "2"), ServiceInfo.of("db"))).join();
     double first = deadline("dying");
     clock.addAndGet(TimeUnit.MILLISECONDS.toNanos(800));

@@ -4,7 +4,6 @@ import dev.titan.discovery.Discovery;
 import dev.titan.discovery.DiscoveryOptions;
 import dev.titan.discovery.DiscoveryService;
 import dev.titan.discovery.RegistryView;
-import dev.titan.discovery.internal.Keys;
 import dev.titan.discovery.internal.registry.RegistryWriter;
 import dev.titan.discovery.internal.wire.WireCodec;
 import io.lettuce.core.RedisClient;
@@ -30,9 +29,13 @@ public class BenchState {
   static final int HEARTBEAT_NODES = 100;
 
   DiscoveryService discovery;
+  /** A client-mode service without pub/sub, so without a local view: its reads go to Redis. */
+  DiscoveryService discoveryWithoutView;
   RegistryView view;
   ReferenceClient reference;
   RegistryWriter writer;
+  /** The writer's clock: one interval passes per round of heartbeats of every node. */
+  BeatClock clock;
   String[] ids;
   String[] addresses;
   String[] servicesJson;
@@ -62,6 +65,16 @@ public class BenchState {
             .build())
         .build();
     discovery.start().join();
+    discoveryWithoutView = Discovery.builder()
+        .redisUri(uri)
+        .options(DiscoveryOptions.builder()
+            .clientMode(true)
+            .pubSubEnabled(false)
+            .redisPrefix(BenchData.PREFIX)
+            .commandTimeout(Duration.ofSeconds(60))
+            .build())
+        .build();
+    discoveryWithoutView.start().join();
     view = discovery.view();
     view.ready().orTimeout(120, TimeUnit.SECONDS).join();
     client = RedisClient.create(io.lettuce.core.RedisURI.builder(io.lettuce.core.RedisURI.create(uri)).withTimeout(Duration.ofSeconds(60)).build());
@@ -69,8 +82,9 @@ public class BenchState {
     referenceDirect = client.connect();
     reference = new ReferenceClient(referenceConnection, referenceDirect, BenchData.PREFIX);
     ourConnection = client.connect();
-    writer = new RegistryWriter(ourConnection.async(), new Keys(BenchData.PREFIX), BenchData.TTL_MILLIS, BenchData.CHANNEL);
     int h = Math.min(HEARTBEAT_NODES, Math.max(n, 1));
+    clock = new BeatClock(h);
+    writer = clock.writer(ourConnection.async(), BenchData.CHANNEL);
     ids = new String[h];
     addresses = new String[h];
     servicesJson = new String[h];
@@ -96,6 +110,7 @@ public class BenchState {
   @TearDown(Level.Trial)
   public void tearDown() {
     discovery.close();
+    discoveryWithoutView.close();
     referenceConnection.close();
     referenceDirect.close();
     ourConnection.close();

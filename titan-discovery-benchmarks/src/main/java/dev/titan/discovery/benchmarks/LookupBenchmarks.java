@@ -37,7 +37,7 @@ public class LookupBenchmarks {
   }
 
   /**
-   * Ours: getActiveNodes through the public API.
+   * Ours: getActiveNodes through the public API of the service whose local view is attached.
    *
    * @param s state
    * @return the nodes
@@ -45,6 +45,18 @@ public class LookupBenchmarks {
   @Benchmark
   public List<NodeInfo> getActiveNodesOurs(BenchState s) {
     return s.discovery.getActiveNodes().join();
+  }
+
+  /**
+   * Ours: getActiveNodes through the public API of a service without a local view (one script
+   * reading every node in Redis).
+   *
+   * @param s state
+   * @return the nodes
+   */
+  @Benchmark
+  public List<NodeInfo> getActiveNodesFromRedisOurs(BenchState s) {
+    return s.discoveryWithoutView.getActiveNodes().join();
   }
 
   /**

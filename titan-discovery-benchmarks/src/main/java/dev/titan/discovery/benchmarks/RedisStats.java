@@ -14,7 +14,10 @@ final class RedisStats {
   }
 
   long usedMemory() {
-    return Long.parseLong(fields("memory").get("used_memory"));
+    // client query and output buffers are not registry data, and a loader's pipelined burst
+    // leaves them large for a while: leave them out
+    Map<String, String> memory = fields("memory");
+    return Long.parseLong(memory.get("used_memory")) - Long.parseLong(memory.getOrDefault("mem_clients_normal", "0"));
   }
 
   long netInputBytes() {

@@ -121,7 +121,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
     String channel = options.pubSubEnabled() ? options.pubSubChannel() : "";
     long ttl = options.heartbeatTtl().toMillis();
     RegistryWriter writer = new RegistryWriter(
-        link.commands(), keys, ttl, options.heartbeatInterval().toMillis(), channel, System::nanoTime);
+        link.commands(), keys, ttl, options.heartbeatInterval().toMillis(), channel, System::nanoTime, scheduler);
     RegistryReader reader = new RegistryReader(link.commands(), keys, writer);
     Registrar registrar = options.clientMode() ? null : new Registrar(node, writer, scheduler, options);
     EventSubscription subscription = null;

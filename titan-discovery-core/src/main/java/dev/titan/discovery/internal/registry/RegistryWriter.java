@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 
 /**
@@ -45,7 +46,7 @@ public final class RegistryWriter {
    * @param channel the channel events are published on, or empty not to publish
    */
   public RegistryWriter(RedisClusterAsyncCommands<String, String> commands, Keys keys, long ttlMillis, String channel) {
-    this(commands, keys, ttlMillis, Math.max(1, ttlMillis / 3), channel, System::nanoTime);
+    this(commands, keys, ttlMillis, Math.max(1, ttlMillis / 3), channel, System::nanoTime, Runnable::run);
   }
 
   /**
@@ -58,14 +59,16 @@ public final class RegistryWriter {
    *     per node, which decides how often a renewal also moves the node's deadline
    * @param channel the channel events are published on, or empty not to publish
    * @param nanoClock the local monotonic clock ({@link System#nanoTime} but in tests and benchmarks)
+   * @param flusher sends renewals after one hop, so that those asked for in one burst go in one
+   *     call ({@code Runnable::run}: at once)
    */
   public RegistryWriter(RedisClusterAsyncCommands<String, String> commands, Keys keys, long ttlMillis,
-      long intervalMillis, String channel, LongSupplier nanoClock) {
+      long intervalMillis, String channel, LongSupplier nanoClock, Executor flusher) {
     this.commands = commands;
     this.keys = keys;
     this.ttlMillis = ttlMillis;
     this.channel = channel;
-    this.renewals = new Renewals(commands, keys, ttlMillis, intervalMillis, nanoClock);
+    this.renewals = new Renewals(commands, keys, ttlMillis, intervalMillis, nanoClock, flusher);
   }
 
   /**

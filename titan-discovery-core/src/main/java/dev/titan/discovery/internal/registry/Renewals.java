@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -17,9 +18,9 @@ import java.util.function.LongSupplier;
  * Lean heartbeats of unchanged nodes. Two savings over one script call per heartbeat:
  *
  * <ul>
- *   <li>Renewals asked for while one call is in flight wait for it and then go together, in one
- *       {@code EVALSHA} of up to {@link #MAX_BATCH} nodes (group commit: a lone renewal is sent at
- *       once, so nothing waits unless Redis is busy with the previous batch).
+ *   <li>Renewals asked for together, or while one call is in flight, go together in one {@code
+ *       EVALSHA} of up to {@link #MAX_BATCH} nodes (group commit: a lone renewal is sent after one
+ *       executor hop, so nothing waits unless Redis is busy with the previous batch).
  *   <li>A node's deadline in {@code index:deadlines} is moved only when it would pass before the
  *       node's next heartbeat (plus a quarter interval): every other beat with the default TTL of
  *       three intervals. The local estimate of the deadline is taken from the send time, which
@@ -39,6 +40,7 @@ final class Renewals {
   private final long ttlNanos;
   private final long moveWithinNanos;
   private final LongSupplier nanoClock;
+  private final Executor flusher;
   /** Local (nanoClock) estimate of each node's deadline; absent = unknown, move it. */
   private final Map<String, Long> deadlines = new ConcurrentHashMap<>();
   private final Object lock = new Object();
@@ -46,27 +48,32 @@ final class Renewals {
   private boolean inFlight; // guarded by lock
 
   Renewals(RedisClusterAsyncCommands<String, String> commands, Keys keys, long ttlMillis, long intervalMillis,
-      LongSupplier nanoClock) {
+      LongSupplier nanoClock, Executor flusher) {
     this.commands = commands;
     this.keys = keys;
     this.ttlMillis = ttlMillis;
     this.ttlNanos = TimeUnit.MILLISECONDS.toNanos(ttlMillis);
     this.moveWithinNanos = TimeUnit.MILLISECONDS.toNanos(intervalMillis) * 5 / 4;
     this.nanoClock = nanoClock;
+    this.flusher = flusher;
   }
 
   CompletableFuture<Boolean> renew(String nodeId) {
     Pending p = new Pending(nodeId, new CompletableFuture<>());
-    List<Pending> batch = null;
+    boolean start;
     synchronized (lock) {
       queue.add(p);
-      if (!inFlight) {
-        inFlight = true;
-        batch = drain();
-      }
+      start = !inFlight;
+      inFlight = true;
     }
-    if (batch != null) {
-      send(batch);
+    if (start) {
+      // one hop, so that renewals asked for in the same burst (a loop over a JVM's nodes) join
+      // the first call instead of waiting for it
+      try {
+        flusher.execute(this::next);
+      } catch (RuntimeException e) { // rejected: send from here
+        next();
+      }
     }
     return p.result();
   }
