@@ -87,6 +87,15 @@ public record Keys(String prefix) {
   }
 
   /**
+   * The set of adopted nodes written by the TypeScript implementation (not in our service indexes).
+   *
+   * @return key
+   */
+  public String foreign() {
+    return prefix + ":index:foreign";
+  }
+
+  /**
    * The sweeper lease.
    *
    * @return key
