@@ -86,6 +86,18 @@ public interface DiscoveryService extends AutoCloseable {
    * Nodes whose heartbeat is alive. Nodes found dead are removed on the way (atomically, with
    * NODE_DEREGISTERED).
    *
+   * <p>Once {@link #view()} has been called and the view is in step (synchronized, its pub/sub
+   * connection up), the answer comes from memory after one Redis round trip whose cost depends
+   * only on the number of nodes whose heartbeat deadline has passed, not on the size of the
+   * registry: it confirms that the registry's change counter still equals the view's, and names
+   * the nodes whose heartbeat expired since. The answer then equals what a read of Redis returns
+   * at that moment for nodes whose heartbeat expired by TTL. Differences from a read of Redis:
+   * {@link NodeInfo#timestamp()} is the node's last change (or the view's last full read), not
+   * its last heartbeat; a heartbeat key deleted by hand before its TTL (not an expiry) is noticed
+   * at the node's heartbeat deadline, not at once. Whenever the round trip cannot confirm the
+   * view (a change the view has not seen yet, nodes written by the TypeScript implementation,
+   * too many nodes due at once), and without a view, the nodes are read from Redis.
+   *
    * @return the nodes
    */
   CompletableFuture<List<NodeInfo>> getActiveNodes();

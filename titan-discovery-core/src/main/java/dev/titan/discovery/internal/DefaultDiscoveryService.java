@@ -16,6 +16,7 @@ import dev.titan.discovery.internal.registry.Registrar;
 import dev.titan.discovery.internal.registry.RegistryReader;
 import dev.titan.discovery.internal.registry.RegistryWriter;
 import dev.titan.discovery.internal.registry.Sweeper;
+import dev.titan.discovery.internal.view.ConfirmedActiveNodes;
 import dev.titan.discovery.internal.view.LocalRegistryView;
 import dev.titan.discovery.RegistryView;
 import dev.titan.discovery.DiscoveryStatus;
@@ -50,7 +51,8 @@ public final class DefaultDiscoveryService implements DiscoveryService {
       RegistryReader reader,
       @Nullable Registrar registrar,
       @Nullable EventSubscription subscription,
-      Sweeper sweeper) {}
+      Sweeper sweeper,
+      ConfirmedActiveNodes activeNodes) {}
 
   private final ConnectionSpec connection;
   private final DiscoveryOptions options;
@@ -134,7 +136,8 @@ public final class DefaultDiscoveryService implements DiscoveryService {
       });
     }
     Sweeper sweeper = new Sweeper(writer, scheduler, () -> node.get().nodeId());
-    Parts p = new Parts(link, writer, reader, registrar, subscription, sweeper);
+    ConfirmedActiveNodes activeNodes = new ConfirmedActiveNodes(() -> view, reader, writer, link.commands(), keys);
+    Parts p = new Parts(link, writer, reader, registrar, subscription, sweeper, activeNodes);
     CompletableFuture<Void> subscribed = subscription == null ? CompletableFuture.completedFuture(null) : subscription.start();
     CompletableFuture<Parts> result = new CompletableFuture<>();
     subscribed
@@ -318,7 +321,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
 
   @Override
   public CompletableFuture<List<NodeInfo>> getActiveNodes() {
-    return withParts(p -> p.reader().activeNodes());
+    return withParts(p -> p.activeNodes().activeNodes());
   }
 
   @Override
@@ -451,6 +454,17 @@ public final class DefaultDiscoveryService implements DiscoveryService {
         r == null ? 0 : r.sent(),
         r == null ? 0 : r.failed(),
         p.subscription() == null ? 0 : p.subscription().received());
+  }
+
+  /**
+   * How {@link #getActiveNodes()} answers (from the local view or from Redis), for tests and
+   * diagnostics.
+   *
+   * @return the lookup, or null before the service has started
+   */
+  public @Nullable ConfirmedActiveNodes activeNodesLookup() {
+    Parts p = parts;
+    return p == null ? null : p.activeNodes();
   }
 
   /**

@@ -114,6 +114,15 @@ public final class EventSubscription {
   }
 
   /**
+   * Whether the pub/sub connection is up (messages are being received).
+   *
+   * @return true when connected
+   */
+  public boolean isConnected() {
+    return connection.isOpen();
+  }
+
+  /**
    * Unsubscribes (best effort; the connection is closed right after).
    *
    * @return completes when done

@@ -28,7 +28,9 @@ public enum Scripts {
   /** Read of nodes in one round trip. */
   QUERY("query.lua", false),
   /** Release of the sweeper lease. */
-  RELEASE("release.lua", false);
+  RELEASE("release.lua", false),
+  /** Confirmation, in O(due), that a local view at a version still equals the registry. */
+  CONFIRM("confirm.lua", false);
 
   private final String body;
   private final String sha;

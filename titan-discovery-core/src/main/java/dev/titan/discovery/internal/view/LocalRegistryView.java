@@ -46,6 +46,7 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
   private final CompletableFuture<RegistryView> ready = new CompletableFuture<>();
   private volatile @Nullable ViewSync sync;
   private volatile @Nullable ScheduledFuture<?> probe;
+  private volatile @Nullable EventSubscription subscription;
   private volatile boolean closed;
 
   /**
@@ -72,6 +73,7 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
   public CompletableFuture<RegistryView> attach(
       RegistryReader reader, RedisClusterAsyncCommands<String, String> commands, Keys keys, EventSubscription subscription) {
     ViewSync s = new ViewSync(index, new RedisSource(reader), Runnable::run, this::changed);
+    this.subscription = subscription;
     sync = s;
     s.firstRead().whenComplete((v, e) -> {
       if (e == null) {
@@ -211,6 +213,21 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
   public long version() {
     ViewSync s = sync;
     return s == null ? 0 : s.version();
+  }
+
+  /**
+   * The nodes with the version they reflect, taken atomically, when the view can vouch for them:
+   * attached, not closed, in step, and its pub/sub connection up (so that changes keep arriving).
+   *
+   * @return the content, or null
+   */
+  ViewSync.@Nullable Content inStepContent() {
+    ViewSync s = sync;
+    EventSubscription sub = subscription;
+    if (s == null || sub == null || closed || !sub.isConnected()) {
+      return null;
+    }
+    return s.inStepContent();
   }
 
   @Override

@@ -56,6 +56,14 @@ final class ViewSync {
     CompletableFuture<Map<String, Optional<NodeInfo>>> read(Set<String> ids);
   }
 
+  /**
+   * The view's nodes and the version they reflect, taken together under the lock.
+   *
+   * @param version the change counter the nodes reflect
+   * @param nodes the nodes (immutable)
+   */
+  record Content(long version, List<NodeInfo> nodes) {}
+
   /** An event waiting for a full read to complete; version -1 when it carries none. */
   private record Pending(long version, DiscoveryEvent event) {}
 
@@ -104,6 +112,20 @@ final class ViewSync {
 
   boolean inStep() {
     return inStep;
+  }
+
+  /**
+   * The nodes with the version they reflect, read atomically (every change to the index and the
+   * version happens under this lock, so the two cannot tear); null unless the view is in step: no
+   * full read in flight or pending, no failed verification, not closed.
+   *
+   * @return the content, or null
+   */
+  synchronized @Nullable Content inStepContent() {
+    if (!inStep || loading || dirty || closed) {
+      return null;
+    }
+    return new Content(version, index.nodes());
   }
 
   long lastFullReadMillis() {
