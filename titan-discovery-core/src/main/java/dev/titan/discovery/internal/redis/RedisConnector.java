@@ -9,6 +9,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.ProtocolVersion;
@@ -17,6 +18,8 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -169,7 +172,7 @@ public final class RedisConnector {
       // connectAsync needs the topology loaded first ("Partitions not initialized" otherwise):
       // load it without blocking, then open both connections
       CompletableFuture<Void> topology = c.client().refreshPartitionsAsync().toCompletableFuture();
-      main = topology.thenCompose(v -> c.client().connectAsync(StringCodec.UTF8));
+      main = topology.thenCompose(v -> c.client().connectAsync(StringCodec.UTF8)).thenCompose(RedisConnector::warmUp);
       pubSub = withPubSub
           ? topology.thenCompose(v -> c.client().connectPubSubAsync(StringCodec.UTF8))
           : CompletableFuture.completedFuture(null);
@@ -190,6 +193,24 @@ public final class RedisConnector {
             });
           }
         });
+  }
+
+  /**
+   * Opens the connection to every master before the first command: Lettuce opens node
+   * connections on first use, and with commands rejected while disconnected (fail fast) the first
+   * command to each master failed with "Currently not connected". A master that cannot be reached
+   * now is left to the first command, as before.
+   */
+  private static CompletableFuture<StatefulRedisClusterConnection<String, String>> warmUp(
+      StatefulRedisClusterConnection<String, String> conn) {
+    List<CompletableFuture<?>> nodes = new ArrayList<>();
+    for (RedisClusterNode n : conn.getPartitions()) {
+      if (n.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
+        // by host and port: Lettuce keys the connections it routes slots to that way
+        nodes.add(conn.getConnectionAsync(n.getUri().getHost(), n.getUri().getPort()).exceptionally(e -> null));
+      }
+    }
+    return CompletableFuture.allOf(nodes.toArray(new CompletableFuture<?>[0])).thenApply(v -> conn);
   }
 
   /**
