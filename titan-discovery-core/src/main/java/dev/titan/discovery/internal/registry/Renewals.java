@@ -26,6 +26,9 @@ import java.util.function.LongSupplier;
  *       three intervals. The local estimate of the deadline is taken from the send time, which
  *       is never later than the Redis time the script stamps, so it errs towards moving.
  * </ul>
+ *
+ * <p>The {@code timestamp} field and heartbeat value a renewal writes are this JVM's clock, as the
+ * reference writes them; deadlines and expiry are Redis server time.
  */
 final class Renewals {
 
@@ -104,16 +107,22 @@ final class Renewals {
     long now = nanoClock.getAsLong();
     int n = batch.size();
     String[] k = new String[n];
-    String[] args = new String[n + 1];
+    String[] args = new String[n + 5];
     boolean[] move = new boolean[n];
+    StringBuilder moves = new StringBuilder(n);
     args[0] = Long.toString(ttlMillis);
+    args[1] = Long.toString((ttlMillis + 999) / 1000);
+    args[2] = Long.toString(System.currentTimeMillis());
+    args[3] = keys.prefix();
     for (int i = 0; i < n; i++) {
       String id = batch.get(i).nodeId();
       Long deadline = deadlines.get(id);
       move[i] = deadline == null || deadline - now < moveWithinNanos;
       k[i] = keys.node(id);
-      args[i + 1] = (move[i] ? "+" : "-") + id;
+      moves.append(move[i] ? '+' : '-');
+      args[i + 5] = id;
     }
+    args[4] = moves.toString();
     CompletableFuture<List<Object>> call;
     try {
       call = Scripts.RENEW.run(commands, ScriptOutputType.MULTI, k, args);
