@@ -8,47 +8,22 @@ import dev.titan.discovery.internal.Keys;
 import dev.titan.discovery.internal.registry.RegistryReader;
 import dev.titan.discovery.internal.registry.RegistryWriter;
 import dev.titan.discovery.internal.view.ConfirmedActiveNodes;
-import dev.titan.discovery.testkit.RedisServer;
-import dev.titan.discovery.testkit.RedisServerExtension;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScoredValue;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import tools.jackson.databind.JsonNode;
 
 /**
  * getActiveNodes with a local view: answered from memory when confirm.lua vouches for the view,
  * read from Redis otherwise, and equal to what Redis answers in both cases.
  */
-@ExtendWith(RedisServerExtension.class)
-class ActiveNodesFromViewTest {
+class ActiveNodesFromViewTest extends RedisTestBase {
 
   private static final Duration WAIT = Duration.ofSeconds(15);
-  private TestRedis t;
-  private RedisClient raw;
-  private StatefulRedisConnection<String, String> rawConnection;
-
-  @BeforeEach
-  void setUp(RedisServer server) {
-    t = new TestRedis(server);
-    raw = RedisClient.create(server.uri());
-    rawConnection = raw.connect();
-  }
-
-  @AfterEach
-  void tearDown() {
-    t.close();
-    rawConnection.close();
-    raw.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-  }
 
   /** One getActiveNodes answer and whether the view answered it. */
   private record Answer(List<NodeInfo> nodes, boolean fromView) {}
@@ -72,12 +47,12 @@ class ActiveNodesFromViewTest {
   /** The Redis path, read directly. */
   private List<NodeInfo> fromRedis() {
     Keys keys = new Keys(t.prefix);
-    RegistryWriter writer = new RegistryWriter(rawConnection.async(), keys, 60_000, t.channel);
-    return new RegistryReader(rawConnection.async(), keys, writer).activeNodes().join();
+    RegistryWriter writer = new RegistryWriter(t.async(), keys, 60_000, t.channel);
+    return new RegistryReader(t.async(), keys, writer).activeNodes().join();
   }
 
   private RegistryWriter writer(long ttlMillis) {
-    return new RegistryWriter(rawConnection.async(), new Keys(t.prefix), ttlMillis, t.channel);
+    return new RegistryWriter(t.async(), new Keys(t.prefix), ttlMillis, t.channel);
   }
 
   private static Map<String, String> content(List<NodeInfo> nodes) {
@@ -176,7 +151,7 @@ class ActiveNodesFromViewTest {
     assertThat(content(answer.nodes())).isEqualTo(content(fromRedis()));
 
     // a silent writer (pub/sub off) changes a node: the counter moves, no event arrives
-    new RegistryWriter(rawConnection.async(), new Keys(t.prefix), 60_000, "")
+    new RegistryWriter(t.async(), new Keys(t.prefix), 60_000, "")
         .updateAddress("n1", "10.0.0.1:81").join();
     Answer silent = ask(client);
     if (view.node("n1").map(n -> n.address().equals("10.0.0.1:80")).orElse(false)) {

@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.titan.discovery.internal.Keys;
 import dev.titan.discovery.internal.registry.RegistryWriter;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,8 +14,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,21 +22,6 @@ import org.junit.jupiter.api.Test;
  * expiry, and a node that dies between two moves is still announced with what it offered.
  */
 class LeanHeartbeatTest extends RedisTestBase {
-
-  private RedisClient client;
-  private StatefulRedisConnection<String, String> conn;
-
-  @BeforeEach
-  void connect() {
-    client = RedisClient.create(t.server.uri());
-    conn = client.connect();
-  }
-
-  @AfterEach
-  void disconnect() {
-    conn.close();
-    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-  }
 
   private long evalshaCalls() {
     String stats = t.redis().info("commandstats");
@@ -67,7 +48,7 @@ class LeanHeartbeatTest extends RedisTestBase {
 
   @Test
   void renewalsAskedForTogetherGoInFewerScriptCalls() {
-    RegistryWriter writer = new RegistryWriter(conn.async(), new Keys(t.prefix), 60_000, "");
+    RegistryWriter writer = new RegistryWriter(t.async(), new Keys(t.prefix), 60_000, "");
     List<CompletableFuture<?>> regs = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
       regs.add(writer.register("n" + i, "10.0.0.1:" + (1000 + i), List.of(ServiceInfo.of("web"))));
@@ -96,7 +77,7 @@ class LeanHeartbeatTest extends RedisTestBase {
   void withAHopABurstOfRenewalsGoesInAsFewCallsAsTheBatchSizeAllows() throws Exception {
     ExecutorService hop = Executors.newSingleThreadExecutor();
     try {
-      RegistryWriter writer = new RegistryWriter(conn.async(), new Keys(t.prefix), 60_000, 20_000, "", System::nanoTime, hop);
+      RegistryWriter writer = new RegistryWriter(t.async(), new Keys(t.prefix), 60_000, 20_000, "", System::nanoTime, hop);
       List<CompletableFuture<?>> regs = new ArrayList<>();
       for (int i = 0; i < 256; i++) {
         regs.add(writer.register("n" + i, "10.0.0.1:" + (1000 + i), List.of(ServiceInfo.of("web"))));
@@ -131,7 +112,7 @@ class LeanHeartbeatTest extends RedisTestBase {
     AtomicLong clock = new AtomicLong(1_000_000_000L);
     long ttl = 30_000;
     long interval = 10_000;
-    RegistryWriter writer = new RegistryWriter(conn.async(), new Keys(t.prefix), ttl, interval, "", clock::get, Runnable::run);
+    RegistryWriter writer = new RegistryWriter(t.async(), new Keys(t.prefix), ttl, interval, "", clock::get, Runnable::run);
     writer.register("n", "10.0.0.1:80", List.of(ServiceInfo.of("web"))).join();
     double registered = deadline("n");
     assertThat(registered).isLessThanOrEqualTo(expiry("n"));
@@ -150,7 +131,7 @@ class LeanHeartbeatTest extends RedisTestBase {
     assertThat(expiry("n") - deadline("n")).isLessThan(1000);
 
     // a writer that knows nothing of the node (another process, a restart) moves it at once
-    RegistryWriter fresh = new RegistryWriter(conn.async(), new Keys(t.prefix), ttl, interval, "", clock::get, Runnable::run);
+    RegistryWriter fresh = new RegistryWriter(t.async(), new Keys(t.prefix), ttl, interval, "", clock::get, Runnable::run);
     double before = deadline("n");
     await().atMost(Duration.ofSeconds(2)).until(() -> {
       fresh.renew("n").join();
@@ -166,7 +147,7 @@ class LeanHeartbeatTest extends RedisTestBase {
     AtomicLong clock = new AtomicLong(System.nanoTime());
     // TTL 2.4 s, interval 0.8 s: the second renewal does not move the deadline, the node dies
     // after it, so its deadline passes while it is still alive and the sweeper must look again
-    RegistryWriter writer = new RegistryWriter(conn.async(), new Keys(t.prefix), 2400, 800, t.channel, clock::get, Runnable::run);
+    RegistryWriter writer = new RegistryWriter(t.async(), new Keys(t.prefix), 2400, 800, t.channel, clock::get, Runnable::run);
     writer.register("dying", "10.0.0.9:80", List.of(ServiceInfo.of("web", "2"), ServiceInfo.of("db"))).join();
     double first = deadline("dying");
     clock.addAndGet(TimeUnit.MILLISECONDS.toNanos(800));
@@ -188,7 +169,7 @@ class LeanHeartbeatTest extends RedisTestBase {
 
   @Test
   void aNodeNobodyLookedAtBeforeItExpiredLeavesEveryServiceIndex() {
-    RegistryWriter writer = new RegistryWriter(conn.async(), new Keys(t.prefix), 200, t.channel);
+    RegistryWriter writer = new RegistryWriter(t.async(), new Keys(t.prefix), 200, t.channel);
     writer.register("ghost", "10.0.0.8:80", List.of(ServiceInfo.of("web"), ServiceInfo.of("db", "1"))).join();
     // no sweeper runs while it expires: its hash and heartbeat are gone, nothing was kept
     await().atMost(Duration.ofSeconds(5)).until(() -> t.redis().exists(t.prefix + ":nodes:ghost") == 0);

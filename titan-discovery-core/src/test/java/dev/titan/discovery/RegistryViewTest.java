@@ -6,10 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.titan.discovery.internal.Keys;
 import dev.titan.discovery.internal.registry.RegistryWriter;
-import dev.titan.discovery.testkit.RedisServer;
-import dev.titan.discovery.testkit.RedisServerExtension;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,10 +13,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -29,31 +22,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * by the TypeScript implementation, and after missed messages, a cut pub/sub connection and
  * randomized churn it equals what Redis answers.
  */
-@ExtendWith(RedisServerExtension.class)
-class RegistryViewTest {
+class RegistryViewTest extends RedisTestBase {
 
   private static final Duration WAIT = Duration.ofSeconds(15);
-  private TestRedis t;
-  private RedisClient raw;
-  private StatefulRedisConnection<String, String> rawConnection;
-
-  @BeforeEach
-  void setUp(RedisServer server) {
-    t = new TestRedis(server);
-    raw = RedisClient.create(server.uri());
-    rawConnection = raw.connect();
-  }
-
-  @AfterEach
-  void tearDown() {
-    t.close();
-    rawConnection.close();
-    raw.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-  }
 
   /** A writer outside any discovery service: ttl in ms, channel "" for a writer with pub/sub off. */
   private RegistryWriter writer(long ttlMillis, String channel) {
-    return new RegistryWriter(rawConnection.async(), new Keys(t.prefix), ttlMillis, channel);
+    return new RegistryWriter(t.async(), new Keys(t.prefix), ttlMillis, channel);
   }
 
   private static Map<String, String> content(List<NodeInfo> nodes) {

@@ -3,6 +3,7 @@ package dev.titan.discovery;
 import dev.titan.discovery.testkit.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -24,6 +25,7 @@ final class TestRedis implements AutoCloseable {
   final String channel;
   private final RedisClient client;
   private final StatefulRedisConnection<String, String> connection;
+  private StatefulRedisConnection<String, String> writerConnection; // guarded by this
   private final List<AutoCloseable> closeables = Collections.synchronizedList(new ArrayList<>());
 
   TestRedis(RedisServer server) {
@@ -41,6 +43,18 @@ final class TestRedis implements AutoCloseable {
   /** Synchronous commands for assertions and tampering. */
   RedisCommands<String, String> redis() {
     return connection.sync();
+  }
+
+  /**
+   * Asynchronous commands on a connection of their own, for registry writers and readers used
+   * outside any discovery service; opened on first use, closed with this helper.
+   */
+  synchronized RedisAsyncCommands<String, String> async() {
+    if (writerConnection == null) {
+      writerConnection = client.connect();
+      closeables.add(writerConnection::close);
+    }
+    return writerConnection.async();
   }
 
   /** Fast options on this test's prefix and channel, pub/sub on. */
