@@ -24,6 +24,21 @@ final class BenchData {
   static final String PREFIX = "titan:discovery";
   /** The pub/sub channel used by every benchmark. */
   static final String CHANNEL = "titan:discovery:events";
+  /** Where the baseline publishes its heartbeats' NODE_UPDATED events (see ReferenceClient). */
+  static final String REFERENCE_CHANNEL = "titan:discovery:reference-events";
+
+  /**
+   * One listening node for the baseline's events: a raw subscriber that drops them.
+   *
+   * @param client the client
+   * @return the connection, to close
+   */
+  static io.lettuce.core.pubsub.StatefulRedisPubSubConnection<String, String> referenceListener(io.lettuce.core.RedisClient client) {
+    io.lettuce.core.pubsub.StatefulRedisPubSubConnection<String, String> ps = client.connectPubSub();
+    ps.sync().subscribe(REFERENCE_CHANNEL);
+    return ps;
+  }
+
   /** How many service names exist. */
   static final int SERVICE_NAMES = 50;
   /** How many services each node offers. */

@@ -44,6 +44,7 @@ public class BenchState {
   private StatefulRedisConnection<String, String> referenceConnection;
   private StatefulRedisConnection<String, String> ourConnection;
   private StatefulRedisConnection<String, String> referenceDirect;
+  private io.lettuce.core.pubsub.StatefulRedisPubSubConnection<String, String> referenceListener;
   private int next;
 
   /** Connects everything. */
@@ -81,6 +82,7 @@ public class BenchState {
     referenceConnection = client.connect();
     referenceDirect = client.connect();
     reference = new ReferenceClient(referenceConnection, referenceDirect, BenchData.PREFIX);
+    referenceListener = BenchData.referenceListener(client);
     ourConnection = client.connect();
     int h = Math.min(HEARTBEAT_NODES, Math.max(n, 1));
     clock = new BeatClock(h);
@@ -113,6 +115,7 @@ public class BenchState {
     discoveryWithoutView.close();
     referenceConnection.close();
     referenceDirect.close();
+    referenceListener.close();
     ourConnection.close();
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
   }

@@ -1,6 +1,5 @@
 package dev.titan.discovery.benchmarks;
 
-import io.lettuce.core.RedisFuture;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -27,7 +26,7 @@ public class HeartbeatBenchmarks {
   }
 
   /**
-   * Reference: EVAL of the whole script with address and services.
+   * Reference: EVAL of the whole script with address and services, then its PUBLISH.
    *
    * @param s state
    * @return 1
@@ -37,8 +36,7 @@ public class HeartbeatBenchmarks {
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
   public long heartbeatReference(BenchState s) {
     int i = s.heartbeatNode();
-    RedisFuture<Long> f = s.reference.heartbeat(s.ids[i], s.addresses[i], s.servicesJson[i], BenchData.TTL_MILLIS);
-    return f.toCompletableFuture().join();
+    return s.reference.heartbeat(s.ids[i], s.addresses[i], s.servicesJson[i], BenchData.TTL_MILLIS).join();
   }
 
   /**
@@ -71,7 +69,7 @@ public class HeartbeatBenchmarks {
   public void heartbeatThroughputReference(BenchState s) {
     CompletableFuture<?>[] all = new CompletableFuture<?>[s.ids.length];
     for (int i = 0; i < s.ids.length; i++) {
-      all[i] = s.reference.heartbeat(s.ids[i], s.addresses[i], s.servicesJson[i], BenchData.TTL_MILLIS).toCompletableFuture();
+      all[i] = s.reference.heartbeat(s.ids[i], s.addresses[i], s.servicesJson[i], BenchData.TTL_MILLIS);
     }
     CompletableFuture.allOf(all).join();
   }

@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * {@code getActiveNodes} is SMEMBERS of the node index, then one pipeline of HGETALL and EXISTS
  * per id, then a client-side filter and JSON parse; {@code findNodesByService} is that plus a
  * filter; a heartbeat is an EVAL of the full register-heartbeat script (HMSET, EXPIRE, PSETEX,
- * SADD) every time. Lookup pipelines are flushed at once, as ioredis does; heartbeats are written
+ * SADD) every time, followed by its PUBLISH of NODE_UPDATED. Lookup pipelines are flushed at once, as ioredis does; heartbeats are written
  * one by one on a connection of their own, exactly as our heartbeats are, so that the comparison
  * is of the commands, not of the client's batching.
  */
@@ -116,13 +116,30 @@ final class ReferenceClient {
     });
   }
 
-  /** The reference heartbeat: EVAL with the whole script body. */
-  RedisFuture<Long> heartbeat(String id, String address, String servicesJson, long ttlMillis) {
+  /**
+   * The reference heartbeat as it runs with pub/sub on (as in the wire fixtures, and as in the
+   * issue's baseline of about 1.1 KB per heartbeat): EVAL with the whole script body, then, once
+   * it succeeded, PUBLISH of NODE_UPDATED with the node's address and services. Published on
+   * {@link BenchData#REFERENCE_CHANNEL}, which one raw subscriber (one listening node) drains, so
+   * that our own local views in the benchmark JVM do not process these events.
+   */
+  CompletableFuture<Long> heartbeat(String id, String address, String servicesJson, long ttlMillis) {
+    String ts = Long.toString(System.currentTimeMillis());
+    return heartbeatScript(id, address, servicesJson, ttlMillis, ts).toCompletableFuture()
+        .thenCompose(r -> heartbeats.publish(BenchData.REFERENCE_CHANNEL, "{\"type\":\"NODE_UPDATED\",\"nodeId\":\"" + id
+            + "\",\"address\":\"" + address + "\",\"services\":" + servicesJson + ",\"timestamp\":" + ts + "}")
+            .toCompletableFuture().thenApply(receivers -> r));
+  }
+
+  /** The reference heartbeat's script alone, without its PUBLISH. */
+  RedisFuture<Long> heartbeatScriptOnly(String id, String address, String servicesJson, long ttlMillis) {
+    return heartbeatScript(id, address, servicesJson, ttlMillis, Long.toString(System.currentTimeMillis()));
+  }
+
+  private RedisFuture<Long> heartbeatScript(String id, String address, String servicesJson, long ttlMillis, String ts) {
     String[] keys = {prefix + ":nodes:" + id, prefix + ":heartbeat:" + id, prefix + ":index:nodes"};
-    RedisFuture<Long> f = heartbeats.eval(SCRIPT, ScriptOutputType.INTEGER, keys,
-        id, address, servicesJson, Long.toString(System.currentTimeMillis()),
-        Long.toString((ttlMillis + 999) / 1000), Long.toString(ttlMillis));
-    return f;
+    return heartbeats.eval(SCRIPT, ScriptOutputType.INTEGER, keys,
+        id, address, servicesJson, ts, Long.toString((ttlMillis + 999) / 1000), Long.toString(ttlMillis));
   }
 
   private static @Nullable NodeInfo parse(String id, @Nullable Map<String, String> h, @Nullable Long alive) {

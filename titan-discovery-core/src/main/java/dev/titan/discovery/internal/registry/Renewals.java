@@ -12,15 +12,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
  * Lean heartbeats of unchanged nodes. Two savings over one script call per heartbeat:
  *
  * <ul>
- *   <li>Renewals asked for together, or while one call is in flight, go together in one {@code
- *       EVALSHA} of up to {@link #MAX_BATCH} nodes (group commit: a lone renewal is sent after one
- *       executor hop, so nothing waits unless Redis is busy with the previous batch).
+ *   <li>Renewals asked for together, or while calls are in flight, go together in {@code
+ *       EVALSHA} calls of up to {@link #MAX_BATCH} nodes, up to {@link #MAX_CALLS} calls
+ *       pipelined (group commit: a lone renewal is sent after one executor hop, so nothing waits
+ *       unless Redis is busy with the previous calls).
  *   <li>A node's deadline in {@code index:deadlines} is moved only when it would pass before the
  *       node's next heartbeat (plus a quarter interval): every other beat with the default TTL of
  *       three intervals. The local estimate of the deadline is taken from the send time, which
@@ -33,7 +35,12 @@ import java.util.function.LongSupplier;
 final class Renewals {
 
   /** Most nodes renewed by one script call. */
-  static final int MAX_BATCH = 128;
+  static final int MAX_BATCH = 64;
+  /**
+   * Most calls sent at once (pipelined): Redis runs one while the client writes the next and
+   * reads the last reply, instead of both sides taking turns.
+   */
+  static final int MAX_CALLS = 8;
 
   private record Pending(String nodeId, CompletableFuture<Boolean> result) {}
 
@@ -103,7 +110,7 @@ final class Renewals {
     return batch;
   }
 
-  private void send(List<Pending> batch) {
+  private void send(List<Pending> batch, Runnable done) {
     long now = nanoClock.getAsLong();
     int n = batch.size();
     String[] k = new String[n];
@@ -144,19 +151,28 @@ final class Renewals {
         }
         p.result().complete(renewed);
       }
-      next();
+      done.run();
     });
   }
 
   private void next() {
-    List<Pending> batch;
+    List<List<Pending>> calls = new ArrayList<>();
     synchronized (lock) {
       if (queue.isEmpty()) {
         inFlight = false;
         return;
       }
-      batch = drain();
+      while (!queue.isEmpty() && calls.size() < MAX_CALLS) {
+        calls.add(drain());
+      }
     }
-    send(batch);
+    AtomicInteger open = new AtomicInteger(calls.size());
+    for (List<Pending> batch : calls) {
+      send(batch, () -> {
+        if (open.decrementAndGet() == 0) {
+          next();
+        }
+      });
+    }
   }
 }
