@@ -72,15 +72,6 @@ public record Keys(String prefix) {
   }
 
   /**
-   * The set of service names that have a service index.
-   *
-   * @return key
-   */
-  public String serviceNames() {
-    return prefix + ":index:names";
-  }
-
-  /**
    * The change counter.
    *
    * @return key
@@ -96,15 +87,6 @@ public record Keys(String prefix) {
    */
   public String foreign() {
     return prefix + ":index:foreign";
-  }
-
-  /**
-   * The hash of address and services kept for nodes about to expire.
-   *
-   * @return key
-   */
-  public String departing() {
-    return prefix + ":index:departing";
   }
 
   /**

@@ -172,14 +172,7 @@ public final class RegistryReader {
     if (dead.isEmpty() && due == 0) {
       return CompletableFuture.completedFuture(nodes);
     }
-    return writer.expire(dead).handle((removed, e) -> {
-      if (e != null) {
-        LOG.debug("Cleanup of {} dead nodes failed: {}", dead.size(), e.toString());
-      } else if (!removed.isEmpty()) {
-        LOG.debug("Removed {} dead nodes: {}", removed.size(), removed);
-      }
-      return nodes;
-    });
+    return writer.expireThen(dead, nodes);
   }
 
   private static List<NodeInfo> parse(Object flat) {

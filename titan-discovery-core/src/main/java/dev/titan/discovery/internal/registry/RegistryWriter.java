@@ -13,6 +13,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Every write to the registry, each one atomic in Redis (one Lua script), each one publishing its
@@ -20,6 +22,8 @@ import java.util.function.LongSupplier;
  * happened.
  */
 public final class RegistryWriter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RegistryWriter.class);
 
   /** Most expired nodes removed by one sweep call. */
   public static final int SWEEP_BATCH = 100;
@@ -141,6 +145,26 @@ public final class RegistryWriter {
   }
 
   /**
+   * {@link #expire} for nodes a read came across, then {@code answer}: the read does not fail
+   * when the cleanup does (logged at debug).
+   *
+   * @param candidates ids seen without heartbeat (may be empty: then only due nodes are taken)
+   * @param answer what the read answers
+   * @param <T> the answer's type
+   * @return the answer, once the cleanup is done or failed
+   */
+  public <T> CompletableFuture<T> expireThen(List<String> candidates, T answer) {
+    return expire(candidates).handle((removed, e) -> {
+      if (e != null) {
+        LOG.debug("Cleanup of {} dead nodes failed: {}", candidates.size(), e.toString());
+      } else if (!removed.isEmpty()) {
+        LOG.debug("Removed {} dead nodes: {}", removed.size(), removed);
+      }
+      return answer;
+    });
+  }
+
+  /**
    * One sweep: if {@code sweeperId} holds (or can take) the lease, adopts nodes missing from the
    * deadline index and removes up to {@link #SWEEP_BATCH} whose heartbeat is gone.
    *
@@ -149,11 +173,7 @@ public final class RegistryWriter {
    * @return the ids removed (empty when another node holds the lease)
    */
   public CompletableFuture<List<String>> sweep(String sweeperId, long leaseMillis) {
-    List<String> args = List.of(keys.prefix(), channel, "sweep", Integer.toString(SWEEP_BATCH),
-        Long.toString(LOOK_AHEAD_MILLIS), sweeperId, Long.toString(leaseMillis));
-    String[] k = {keys.nodesIndex(), keys.deadlines(), keys.version(), keys.sweeperLease()};
-    return Scripts.REMOVE.<List<Object>>run(commands, ScriptOutputType.MULTI, k, args.toArray(new String[0]))
-        .thenApply(RegistryWriter::strings);
+    return remove("sweep", SWEEP_BATCH, LOOK_AHEAD_MILLIS, sweeperId, leaseMillis, List.of());
   }
 
   /**
@@ -168,16 +188,24 @@ public final class RegistryWriter {
   }
 
   private CompletableFuture<List<String>> remove(String mode, int limit, List<String> nodeIds) {
+    // no look-ahead, no lease: readers and deregistrations hand over nodes they name
+    return remove(mode, limit, 0, "", 0, nodeIds);
+  }
+
+  private CompletableFuture<List<String>> remove(
+      String mode, int limit, long lookAheadMillis, String sweeperId, long leaseMillis, List<String> nodeIds) {
     List<String> args = new ArrayList<>(nodeIds.size() + 7);
     args.add(keys.prefix());
     args.add(channel);
     args.add(mode);
     args.add(Integer.toString(limit));
-    args.add("0"); // no look-ahead: readers hand over nodes already seen dead
-    args.add("");
-    args.add("0");
+    args.add(Long.toString(lookAheadMillis));
+    args.add(sweeperId);
+    args.add(Long.toString(leaseMillis));
     args.addAll(nodeIds);
-    String[] k = {keys.nodesIndex(), keys.deadlines(), keys.version()};
+    String[] k = mode.equals("sweep")
+        ? new String[] {keys.nodesIndex(), keys.deadlines(), keys.version(), keys.sweeperLease()}
+        : new String[] {keys.nodesIndex(), keys.deadlines(), keys.version()};
     return Scripts.REMOVE.<List<Object>>run(commands, ScriptOutputType.MULTI, k, args.toArray(new String[0]))
         .thenApply(RegistryWriter::strings);
   }

@@ -46,7 +46,8 @@ final class Renewals {
 
   private final RedisClusterAsyncCommands<String, String> commands;
   private final Keys keys;
-  private final long ttlMillis;
+  private final String ttlArg;
+  private final String ttlSecondsArg;
   private final long ttlNanos;
   private final long moveWithinNanos;
   private final LongSupplier nanoClock;
@@ -61,7 +62,8 @@ final class Renewals {
       LongSupplier nanoClock, Executor flusher) {
     this.commands = commands;
     this.keys = keys;
-    this.ttlMillis = ttlMillis;
+    this.ttlArg = Long.toString(ttlMillis);
+    this.ttlSecondsArg = Long.toString((ttlMillis + 999) / 1000);
     this.ttlNanos = TimeUnit.MILLISECONDS.toNanos(ttlMillis);
     this.moveWithinNanos = TimeUnit.MILLISECONDS.toNanos(intervalMillis) * 5 / 4;
     this.nanoClock = nanoClock;
@@ -117,8 +119,8 @@ final class Renewals {
     String[] args = new String[n + 5];
     boolean[] move = new boolean[n];
     StringBuilder moves = new StringBuilder(n);
-    args[0] = Long.toString(ttlMillis);
-    args[1] = Long.toString((ttlMillis + 999) / 1000);
+    args[0] = ttlArg;
+    args[1] = ttlSecondsArg;
     args[2] = Long.toString(System.currentTimeMillis());
     args[3] = keys.prefix();
     for (int i = 0; i < n; i++) {

@@ -126,15 +126,7 @@ public final class ConfirmedActiveNodes {
         alive.add(n);
       }
     }
-    List<NodeInfo> answer = List.copyOf(alive);
-    return writer.expire(gone).handle((removed, e) -> {
-      if (e != null) {
-        LOG.debug("Cleanup of {} dead nodes failed: {}", gone.size(), e.toString());
-      } else if (!removed.isEmpty()) {
-        LOG.debug("Removed {} dead nodes: {}", removed.size(), removed);
-      }
-      return answer;
-    });
+    return writer.expireThen(gone, List.copyOf(alive));
   }
 
   /**
