@@ -77,6 +77,13 @@ class RedisSentinelFailoverTest {
     return lines.length > 1 ? lines[1] : "";
   }
 
+  /** Connections subscribed to the events channel on {@code server} ({@code PUBSUB NUMSUB}). */
+  private static long subscribers(RedisServer server) {
+    String reply = server.command("PUBSUB", "NUMSUB", "sentinel-test:events");
+    int colon = reply.lastIndexOf(':');
+    return colon < 0 ? 0 : Long.parseLong(reply.substring(colon + 1).trim());
+  }
+
   @Test
   void killTheMasterHeartbeatsLookupsAndEventsRecover() {
     List<String> ids = List.of("n1", "n2", "n3");
@@ -154,7 +161,10 @@ class RedisSentinelFailoverTest {
       assertThat(gap).as("node %s missing from lookups for %d ms", id, gap).isLessThanOrEqualTo(bound);
     }
 
-    // events flow again: a new node and an update are heard by the watcher
+    // events flow again: a new node and an update are heard by the watcher, once every service
+    // (three nodes and the watcher) has subscribed again on the new master: pub/sub is
+    // at-most-once, and an event published before the watcher's resubscription is lost
+    await().atMost(Duration.ofSeconds(10)).until(() -> subscribers(newMaster) >= ids.size() + 1);
     DiscoveryService late = node("n4");
     await().atMost(Duration.ofSeconds(5)).until(() -> log.has(DiscoveryEvent.Type.NODE_REGISTERED, "n4"));
     late.updateAddress("10.9.9.9:1").join();
