@@ -3,6 +3,8 @@ package dev.titan.discovery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.titan.discovery.internal.Keys;
+import dev.titan.discovery.internal.registry.RegistryWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -110,13 +112,19 @@ class RegistryWritesTest extends RedisTestBase {
   void aLiveNodeIsNeverRemovedByCleanupEvenWhenItsDeadlineLooksPast() {
     DiscoveryService b = t.node("b", "10.0.0.2:80");
     DiscoveryService admin = t.client();
+    RegistryWriter cleaner = new RegistryWriter(t.async(), new Keys(t.prefix), 1000, t.channel);
     String deadlines = t.prefix + ":index:deadlines";
     for (int i = 0; i < 200; i++) {
       // make the index claim that b is overdue; the heartbeat key still says alive
       t.redis().zadd(deadlines, 1, "b");
+      // the cleanup readers and sweepers run: it takes due nodes, and b by name
+      assertThat(cleaner.expire(List.of("b")).join()).doesNotContain("b");
       assertThat(admin.getActiveNodes().join()).extracting(NodeInfo::nodeId).contains("b");
     }
     assertThat(t.redis().sismember(t.prefix + ":index:nodes", "b")).isTrue();
+    // the cleanup (or b's own sweeper) sets the deadline right again
+    t.redis().zadd(deadlines, 1, "b");
+    cleaner.expire(List.of()).join();
     assertThat(t.redis().zscore(deadlines, "b")).isGreaterThan((double) System.currentTimeMillis());
     assertThat(b.isRegistered()).isTrue();
   }
@@ -133,8 +141,10 @@ class RegistryWritesTest extends RedisTestBase {
       List<CompletableFuture<Void>> runs = new ArrayList<>();
       for (DiscoveryService c : cleaners) {
         runs.add(CompletableFuture.runAsync(() -> {
+          RegistryWriter cleaner = new RegistryWriter(t.async(), new Keys(t.prefix), 1000, t.channel);
           for (int i = 0; i < 150; i++) {
             t.redis().zadd(t.prefix + ":index:deadlines", 1, "b");
+            assertThat(cleaner.expire(List.of("b")).join()).doesNotContain("b");
             assertThat(c.getActiveNodes().join()).extracting(NodeInfo::nodeId).contains("b");
           }
         }, pool));

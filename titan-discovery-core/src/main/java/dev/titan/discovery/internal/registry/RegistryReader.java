@@ -8,8 +8,10 @@ import dev.titan.discovery.internal.wire.WireCodec;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -21,6 +23,10 @@ import org.slf4j.LoggerFactory;
  * TypeScript implementation). Nodes whose heartbeat is gone are handed to {@link
  * RegistryWriter#expire}, which removes them atomically (and publishes their departure) before
  * the lookup completes. Malformed entries are skipped, never fatal.
+ *
+ * <p>Lists are read with one native {@code SORT … GET} per set where Redis allows it ({@link
+ * SortReads}), else with the query script; the local view's snapshot always uses the script, which
+ * reads the change counter in the same atomic step.
  */
 public final class RegistryReader {
 
@@ -29,6 +35,7 @@ public final class RegistryReader {
   private final RedisClusterAsyncCommands<String, String> commands;
   private final Keys keys;
   private final RegistryWriter writer;
+  private final SortReads sorted;
 
   /**
    * Creates the reader.
@@ -38,9 +45,23 @@ public final class RegistryReader {
    * @param writer used to remove the dead nodes a read comes across
    */
   public RegistryReader(RedisClusterAsyncCommands<String, String> commands, Keys keys, RegistryWriter writer) {
+    this(commands, keys, writer, true);
+  }
+
+  /**
+   * Creates the reader, with or without the native {@code SORT … GET} reads (tests compare both).
+   *
+   * @param commands Redis commands
+   * @param keys key layout
+   * @param writer used to remove the dead nodes a read comes across
+   * @param nativeReads false to answer every list with the query script
+   */
+  public RegistryReader(
+      RedisClusterAsyncCommands<String, String> commands, Keys keys, RegistryWriter writer, boolean nativeReads) {
     this.commands = commands;
     this.keys = keys;
     this.writer = writer;
+    this.sorted = new SortReads(commands, keys, nativeReads);
   }
 
   /**
@@ -49,7 +70,8 @@ public final class RegistryReader {
    * @return the nodes
    */
   public CompletableFuture<List<NodeInfo>> activeNodes() {
-    return query(keys.nodesIndex(), true, false);
+    return sorted.all(keys.nodesIndex(), true)
+        .thenCompose(rows -> rows.isPresent() ? answer(rows.get()) : query(keys.nodesIndex(), true, false));
   }
 
   /**
@@ -94,7 +116,8 @@ public final class RegistryReader {
    * @return the nodes
    */
   public CompletableFuture<List<NodeInfo>> allNodes() {
-    return query(keys.nodesIndex(), false, false);
+    return sorted.all(keys.nodesIndex(), false)
+        .thenCompose(rows -> rows.isPresent() ? answer(rows.get()) : query(keys.nodesIndex(), false, false));
   }
 
   /**
@@ -105,15 +128,18 @@ public final class RegistryReader {
    * @return the nodes
    */
   public CompletableFuture<List<NodeInfo>> byService(String name, @Nullable String version) {
-    return query(keys.serviceIndex(name), true, true).thenApply(nodes -> {
-      List<NodeInfo> out = new ArrayList<>();
-      for (NodeInfo n : nodes) {
-        if (n.offers(name, version)) {
-          out.add(n);
-        }
-      }
-      return List.copyOf(out);
-    });
+    String index = keys.serviceIndex(name);
+    return sorted.service(index)
+        .thenCompose(rows -> rows.isPresent() ? answer(rows.get()) : query(index, true, true))
+        .thenApply(nodes -> {
+          List<NodeInfo> out = new ArrayList<>();
+          for (NodeInfo n : nodes) {
+            if (n.offers(name, version)) {
+              out.add(n);
+            }
+          }
+          return List.copyOf(out);
+        });
   }
 
   /**
@@ -165,6 +191,50 @@ public final class RegistryReader {
         .thenCompose(reply -> active ? cleanUp(reply, parse(reply.get(0))) : CompletableFuture.completedFuture(parse(reply.get(0))));
   }
 
+  /**
+   * The nodes of a native read, once the members it found without a heartbeat value are handed to
+   * the writer, which removes those whose heartbeat is gone. A suspect it did not remove is
+   * answered when its heartbeat key exists after all (a key of another type, which {@code EXISTS}
+   * counts as alive as the script does, or a node renewed meanwhile), not when another cleaner
+   * removed it first. When the cleanup fails, suspects are left out.
+   */
+  private CompletableFuture<List<NodeInfo>> answer(SortReads.Rows rows) {
+    List<NodeInfo> nodes = List.copyOf(rows.nodes());
+    if (rows.suspectIds().isEmpty()) {
+      return CompletableFuture.completedFuture(nodes);
+    }
+    return writer.expire(rows.suspectIds()).thenCompose(removed -> {
+      Set<String> gone = new HashSet<>(removed);
+      List<NodeInfo> left = new ArrayList<>();
+      for (NodeInfo n : rows.suspects()) {
+        if (!gone.contains(n.nodeId())) {
+          left.add(n);
+        }
+      }
+      return left.isEmpty() ? CompletableFuture.completedFuture(nodes) : withLiving(nodes, left);
+    }).exceptionally(e -> {
+      LOG.debug("Cleanup of {} dead nodes failed: {}", rows.suspectIds().size(), e.toString());
+      return nodes;
+    });
+  }
+
+  /** {@code nodes} plus those of {@code candidates} whose heartbeat key exists. */
+  private CompletableFuture<List<NodeInfo>> withLiving(List<NodeInfo> nodes, List<NodeInfo> candidates) {
+    List<CompletableFuture<Boolean>> checks = new ArrayList<>();
+    for (NodeInfo n : candidates) {
+      checks.add(isActive(n.nodeId()));
+    }
+    return CompletableFuture.allOf(checks.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
+      List<NodeInfo> out = new ArrayList<>(nodes);
+      for (int i = 0; i < candidates.size(); i++) {
+        if (checks.get(i).join()) {
+          out.add(candidates.get(i));
+        }
+      }
+      return List.copyOf(out);
+    });
+  }
+
   /** Hands the dead nodes a query came across to the writer, then answers the nodes. */
   private CompletableFuture<List<NodeInfo>> cleanUp(List<Object> reply, List<NodeInfo> nodes) {
     List<String> dead = RegistryWriter.strings(reply.get(1));
@@ -214,12 +284,27 @@ public final class RegistryReader {
     }
     long ts;
     try {
-      ts = (long) Double.parseDouble(timestamp.trim());
+      ts = isDigits(timestamp) ? Long.parseLong(timestamp) : (long) Double.parseDouble(timestamp.trim());
     } catch (NumberFormatException e) {
       LOG.debug("Skipping node {}: malformed timestamp field", nodeId);
       return null;
     }
     return new NodeInfo(nodeId, address, list, ts);
+  }
+
+  /** Plain epoch milliseconds, as both implementations write them (else parsed as a number). */
+  private static boolean isDigits(String s) {
+    int n = s.length();
+    if (n == 0 || n > 18) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Decoded services fields: nodes of a fleet mostly share a handful of identical lists. */

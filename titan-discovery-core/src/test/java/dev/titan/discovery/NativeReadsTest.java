@@ -1,0 +1,134 @@
+package dev.titan.discovery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.titan.discovery.internal.Keys;
+import dev.titan.discovery.internal.registry.RegistryReader;
+import dev.titan.discovery.internal.registry.RegistryWriter;
+import dev.titan.discovery.testkit.RedisServer;
+import dev.titan.discovery.testkit.RedisServerExtension;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Lists are read with one native {@code SORT … GET} per set where Redis allows it, else with the
+ * query script: both must give the same answers, whatever the registry holds.
+ */
+@ExtendWith(RedisServerExtension.class)
+class NativeReadsTest {
+
+  private TestRedis t;
+  private RegistryReader sorted;
+  private RegistryReader scripted;
+
+  @BeforeEach
+  void setUp(RedisServer server) {
+    t = new TestRedis(server);
+    Keys keys = new Keys(t.prefix);
+    RegistryWriter writer = new RegistryWriter(t.async(), keys, 1000, t.channel);
+    sorted = new RegistryReader(t.async(), keys, writer, true);
+    scripted = new RegistryReader(t.async(), keys, writer, false);
+  }
+
+  @AfterEach
+  void tearDown() {
+    t.close();
+  }
+
+  @Test
+  void nativeReadsAndTheScriptAgreeOnEveryList() {
+    t.node("a", "10.0.0.1:80", ServiceInfo.of("users", "1.0.0"), ServiceInfo.of("auth"));
+    t.node("b", "10.0.0.2:80", ServiceInfo.of("users", "2.0.0"));
+    t.node("c", "[::1]:8080", ServiceInfo.of("billing", "1.0.0"), ServiceInfo.of("users", "1.0.0"));
+    // a TypeScript node, adopted by the sweeper of the nodes above
+    t.writeTypeScriptNode("ts-1", "10.9.9.9:3000", "[{\"name\":\"users\",\"version\":\"1.0.0\"},{\"name\":\"legacy\"}]", 60_000);
+    await().atMost(Duration.ofSeconds(5)).until(() -> t.redis().sismember(t.prefix + ":index:foreign", "ts-1"));
+    malformedEntries();
+    // the sweeper adopts them too; until then a read by service is the script's (next test)
+    await().atMost(Duration.ofSeconds(5))
+        .until(() -> t.redis().scard(t.prefix + ":index:nodes") <= t.redis().zcard(t.prefix + ":index:deadlines"));
+
+    long sorts = sortCalls();
+    assertSame(RegistryReader::activeNodes);
+    assertSame(RegistryReader::allNodes);
+    for (String name : List.of("users", "auth", "billing", "legacy", "nobody")) {
+      assertSame(r -> r.byService(name, null));
+      for (String version : Arrays.asList("1.0.0", "2.0.0", "9")) {
+        assertSame(r -> r.byService(name, version));
+      }
+    }
+    // 2 full reads, 20 by service (two SORTs each: the index and index:foreign)
+    assertThat(sortCalls() - sorts).as("native reads really ran").isGreaterThanOrEqualTo(42);
+    // m4's heartbeat key is a set: alive for EXISTS, as for the reference; adopted as foreign
+    assertThat(sorted.byService("users", "1.0.0").join()).extracting(NodeInfo::nodeId).containsExactlyInAnyOrder("a", "c", "ts-1", "m4");
+    assertThat(sorted.activeNodes().join()).extracting(NodeInfo::nodeId).containsExactlyInAnyOrder("a", "b", "c", "ts-1", "m4");
+  }
+
+  @Test
+  void aTypeScriptNodeNotAdoptedYetIsFoundByBoth() {
+    // no node of ours runs a sweeper here, so nothing adopts it: the native read hands over to the script
+    new RegistryWriter(t.async(), new Keys(t.prefix), 60_000, t.channel)
+        .register("j", "10.0.0.7:80", List.of(ServiceInfo.of("users"))).join();
+    t.writeTypeScriptNode("ts-2", "10.9.9.8:3000", "[{\"name\":\"users\"}]", 60_000);
+    assertSame(r -> r.byService("users", null));
+    assertThat(sorted.byService("users", null).join()).extracting(NodeInfo::nodeId).containsExactlyInAnyOrder("j", "ts-2");
+  }
+
+  @Test
+  void deadMembersAreLeftOutAndRemovedByBoth() {
+    RegistryWriter writer = new RegistryWriter(t.async(), new Keys(t.prefix), 60_000, t.channel);
+    for (String id : List.of("d1", "d2", "live")) {
+      writer.register(id, "10.0.0.3:80", List.of(ServiceInfo.of("users"))).join();
+    }
+    t.redis().del(t.prefix + ":heartbeat:d1");
+    assertThat(sorted.byService("users", null).join()).extracting(NodeInfo::nodeId).containsExactlyInAnyOrder("d2", "live");
+    assertThat(t.redis().exists(t.prefix + ":nodes:d1")).isZero();
+    t.redis().del(t.prefix + ":heartbeat:d2");
+    assertThat(scripted.byService("users", null).join()).extracting(NodeInfo::nodeId).containsExactly("live");
+    assertThat(t.redis().exists(t.prefix + ":nodes:d2")).isZero();
+    assertThat(t.redis().smembers(t.prefix + ":index:services:users")).containsExactly("live");
+  }
+
+  private void malformedEntries() {
+    String p = t.prefix;
+    t.redis().sadd(p + ":index:nodes", "m1", "m2", "m3", "m4", "m5", "m6");
+    t.redis().hset(p + ":nodes:m1", Map.of("address", "x:1")); // fields missing
+    t.redis().set(p + ":heartbeat:m1", "1");
+    t.redis().hset(p + ":nodes:m2", Map.of("address", "x:1", "services", "{{nope", "timestamp", "1"));
+    t.redis().set(p + ":heartbeat:m2", "1");
+    t.redis().set(p + ":nodes:m3", "i am a string"); // node key of the wrong type
+    t.redis().set(p + ":heartbeat:m3", "1");
+    // heartbeat key of the wrong type: EXISTS counts it as alive, GET answers nil
+    t.redis().hset(p + ":nodes:m4", Map.of("address", "x:1", "services", "[{\"name\":\"users\",\"version\":\"1.0.0\"}]", "timestamp", "1"));
+    t.redis().sadd(p + ":heartbeat:m4", "weird");
+    t.redis().hset(p + ":nodes:m5", Map.of("address", "x:1", "services", "[]", "timestamp", "soon"));
+    t.redis().set(p + ":heartbeat:m5", "1");
+    t.redis().hset(p + ":nodes:m6", Map.of("address", "x:1", "services", "[{\"name\":5}]", "timestamp", "1"));
+    t.redis().set(p + ":heartbeat:m6", "1");
+    // ids in a service index that are not nodes at all
+    t.redis().sadd(p + ":index:services:users", "ghost", "m3");
+  }
+
+  private long sortCalls() {
+    for (String line : t.redis().info("commandstats").split("\r\n")) {
+      if (line.startsWith("cmdstat_sort:")) {
+        return Long.parseLong(line.replaceAll("^cmdstat_sort:calls=(\\d+),.*$", "$1"));
+      }
+    }
+    return 0;
+  }
+
+  private void assertSame(Function<RegistryReader, java.util.concurrent.CompletableFuture<List<NodeInfo>>> read) {
+    List<NodeInfo> viaSort = read.apply(sorted).join();
+    List<NodeInfo> viaScript = read.apply(scripted).join();
+    assertThat(viaSort).containsExactlyInAnyOrderElementsOf(viaScript);
+  }
+}
