@@ -117,7 +117,11 @@ public interface DiscoveryService extends AutoCloseable {
   CompletableFuture<List<NodeInfo>> getAllNodes();
 
   /**
-   * Active nodes offering a service, any version.
+   * Active nodes offering a service, any version. Nodes found dead are removed on the way.
+   *
+   * <p>Answered like {@link #getActiveNodes()}: from the local view after one confirming round
+   * trip when a view is in step (with the same differences from a read of Redis), else read from
+   * Redis, where the cost grows with the nodes offering the service, not with the registry.
    *
    * @param name the service name
    * @return the nodes
@@ -125,7 +129,7 @@ public interface DiscoveryService extends AutoCloseable {
   CompletableFuture<List<NodeInfo>> findNodesByService(String name);
 
   /**
-   * Active nodes offering a service in a version.
+   * Active nodes offering a service in a version, answered as {@link #findNodesByService(String)}.
    *
    * @param name the service name
    * @param version the exact version, or {@code null} for any

@@ -14,12 +14,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /**
- * getActiveNodes with a local view: answered from memory when confirm.lua vouches for the view,
- * read from Redis otherwise, and equal to what Redis answers in both cases.
+ * getActiveNodes and findNodesByService with a local view: answered from memory when confirm.lua
+ * vouches for the view, read from Redis otherwise, and equal to what Redis answers in both cases.
  */
 class ActiveNodesFromViewTest extends RedisTestBase {
 
@@ -35,10 +37,14 @@ class ActiveNodesFromViewTest extends RedisTestBase {
   }
 
   private static Answer ask(DiscoveryService d) {
+    return ask(d, DiscoveryService::getActiveNodes);
+  }
+
+  private static Answer ask(DiscoveryService d, Function<DiscoveryService, CompletableFuture<List<NodeInfo>>> query) {
     ConfirmedActiveNodes l = lookup(d);
     long confirmed = l.confirmed();
     long fallbacks = l.fallbacks();
-    List<NodeInfo> nodes = d.getActiveNodes().join();
+    List<NodeInfo> nodes = query.apply(d).join();
     boolean fromView = l.confirmed() > confirmed;
     assertThat(fromView).isNotEqualTo(l.fallbacks() > fallbacks); // exactly one path per answer
     return new Answer(nodes, fromView);
@@ -69,8 +75,12 @@ class ActiveNodesFromViewTest extends RedisTestBase {
   }
 
   private static Answer awaitFromView(DiscoveryService d) {
+    return awaitFromView(d, DiscoveryService::getActiveNodes);
+  }
+
+  private static Answer awaitFromView(DiscoveryService d, Function<DiscoveryService, CompletableFuture<List<NodeInfo>>> query) {
     Answer[] last = new Answer[1];
-    await().atMost(WAIT).until(() -> (last[0] = ask(d)).fromView());
+    await().atMost(WAIT).until(() -> (last[0] = ask(d, query)).fromView());
     return last[0];
   }
 
@@ -239,5 +249,71 @@ class ActiveNodesFromViewTest extends RedisTestBase {
     }
     assertThat(lookup(client).confirmed()).isZero();
     assertThat(lookup(client).fallbacks()).isEqualTo(3);
+  }
+
+  @Test
+  void findNodesByServiceFromTheViewAnswersWhatRedisAnswersAfterChurn() {
+    DiscoveryService client = t.client();
+    DiscoveryService plain = t.client(); // no view: reads Redis
+    RegistryView view = client.view();
+    view.ready().join();
+    List<DiscoveryService> nodes = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      nodes.add(t.node("n" + i, "10.0.0." + i + ":80", ServiceInfo.of("web", Integer.toString(i % 2)), ServiceInfo.of("s" + i)));
+    }
+    nodes.get(1).updateServices(List.of(ServiceInfo.of("db", "3"), ServiceInfo.of("web", "0"))).join();
+    client.updateNodeAddress("n2", "10.0.1.2:82").join();
+    nodes.remove(4).stop().join();
+    writer(60_000).register("w1", "10.0.2.1:80", List.of(ServiceInfo.of("web", "1"))).join();
+    await().atMost(WAIT).until(() -> view.node("w1").isPresent() && view.node("n4").isEmpty());
+
+    for (String name : List.of("web", "db", "s2", "s4", "nobody")) {
+      for (String version : java.util.Arrays.asList(null, "0", "1", "3")) {
+        Answer answer = awaitFromView(client, d -> d.findNodesByService(name, version));
+        assertThat(content(answer.nodes())).as(name + " " + version)
+            .isEqualTo(content(plain.findNodesByService(name, version).join()));
+      }
+    }
+    assertThat(ask(client, d -> d.findNodesByService("web", "0")).nodes()).extracting(NodeInfo::nodeId)
+        .containsExactlyInAnyOrder("n0", "n1", "n2");
+    assertThat(ask(client, d -> d.findNodesByService("web")).nodes()).extracting(NodeInfo::nodeId)
+        .containsExactlyInAnyOrder("n0", "n1", "n2", "n3", "n5", "w1");
+    assertThat(ask(plain, d -> d.findNodesByService("web")).fromView()).isFalse();
+  }
+
+  @Test
+  void findNodesByServiceFromTheViewLeavesOutAndRemovesANodeWhoseHeartbeatExpired() {
+    blockSweepers();
+    DiscoveryService client = t.client();
+    RegistryView view = client.view();
+    view.ready().join();
+    t.node("live", "10.0.0.1:80", ServiceInfo.of("web"));
+    writer(60_000).register("dying", "10.0.0.2:80", List.of(ServiceInfo.of("web"))).join();
+    await().atMost(WAIT).until(() -> view.node("dying").isPresent() && view.node("live").isPresent());
+    assertThat(writer(300).renew("dying").join()).isTrue();
+    await().atMost(WAIT).until(() -> t.redis().exists(t.prefix + ":heartbeat:dying") == 0);
+    assertThat(view.findNodesByService("web")).extracting(NodeInfo::nodeId).contains("dying");
+
+    Answer answer = ask(client, d -> d.findNodesByService("web"));
+    assertThat(answer.fromView()).isTrue();
+    assertThat(answer.nodes()).extracting(NodeInfo::nodeId).containsExactly("live");
+    assertThat(t.keys()).noneMatch(k -> k.endsWith(":dying"));
+  }
+
+  @Test
+  void findNodesByServiceReadsRedisWhenTheViewHasNotSeenAChange() {
+    DiscoveryService client = t.client();
+    t.node("n1", "10.0.0.1:80", ServiceInfo.of("web"));
+    RegistryView view = client.view();
+    view.ready().join();
+    awaitFromView(client, d -> d.findNodesByService("web"));
+    // a silent writer (pub/sub off) adds a node to the service: the counter moves, no event arrives
+    new RegistryWriter(t.async(), new Keys(t.prefix), 60_000, "")
+        .register("n2", "10.0.0.2:80", List.of(ServiceInfo.of("web"))).join();
+    Answer silent = ask(client, d -> d.findNodesByService("web"));
+    if (view.node("n2").isEmpty()) {
+      assertThat(silent.fromView()).isFalse(); // the view does not know yet
+    }
+    assertThat(silent.nodes()).extracting(NodeInfo::nodeId).containsExactlyInAnyOrder("n1", "n2");
   }
 }

@@ -4,6 +4,8 @@ import dev.titan.discovery.Discovery;
 import dev.titan.discovery.DiscoveryOptions;
 import dev.titan.discovery.DiscoveryService;
 import dev.titan.discovery.RegistryView;
+import dev.titan.discovery.internal.Keys;
+import dev.titan.discovery.internal.registry.RegistryReader;
 import dev.titan.discovery.internal.registry.RegistryWriter;
 import dev.titan.discovery.internal.wire.WireCodec;
 import io.lettuce.core.RedisClient;
@@ -34,6 +36,8 @@ public class BenchState {
   RegistryView view;
   ReferenceClient reference;
   RegistryWriter writer;
+  /** Our reader with native reads off: every list from the query script. */
+  RegistryReader scriptReader;
   /** The writer's clock: one interval passes per round of heartbeats of every node. */
   BeatClock clock;
   String[] ids;
@@ -87,6 +91,8 @@ public class BenchState {
     int h = Math.min(HEARTBEAT_NODES, Math.max(n, 1));
     clock = new BeatClock(h);
     writer = clock.writer(ourConnection.async(), BenchData.CHANNEL);
+    scriptReader = new RegistryReader(ourConnection.async(), new Keys(BenchData.PREFIX),
+        new RegistryWriter(ourConnection.async(), new Keys(BenchData.PREFIX), BenchData.TTL_MILLIS, BenchData.CHANNEL), false);
     ids = new String[h];
     addresses = new String[h];
     servicesJson = new String[h];

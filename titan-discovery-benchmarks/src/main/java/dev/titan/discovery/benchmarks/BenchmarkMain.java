@@ -393,8 +393,12 @@ public final class BenchmarkMain {
       byName.put(name.substring(name.lastIndexOf('.') + 1), r.getPrimaryResult().getStatistics());
     }
     List<Row> rows = new ArrayList<>();
-    rows.add(latency(n, "findNodesByService from Redis", byName.get("findNodesByServiceOurs"),
+    rows.add(latency(n, "findNodesByService from Redis (service without a view)", byName.get("findNodesByServiceOurs"),
         byName.get("findNodesByServiceReference"), n >= 10_000 ? 30 : 0));
+    rows.add(latency(n, "findNodesByService (service with a local view: confirmed in one O(due) round trip)",
+        byName.get("findNodesByServiceConfirmedOurs"), byName.get("findNodesByServiceReference"), 0));
+    rows.add(latency(n, "findNodesByService from Redis, query script (ACL-restricted user, Redis Cluster)",
+        byName.get("findNodesByServiceOursScript"), byName.get("findNodesByServiceReference"), 0));
     rows.add(latency(n, "getActiveNodes (service with a local view: confirmed in one O(due) round trip)",
         byName.get("getActiveNodesOurs"), byName.get("getActiveNodesReference"), n >= 10_000 ? 3 : 0));
     rows.add(latency(n, "getActiveNodes from Redis (service without a view)", byName.get("getActiveNodesFromRedisOurs"),

@@ -15,14 +15,39 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 public class LookupBenchmarks {
 
   /**
-   * Ours: findNodesByService through the public API (one script reading the service's index).
+   * Ours: findNodesByService through the public API of a service without a local view, so read
+   * from Redis (one native {@code SORT … GET} of the service's index).
    *
    * @param s state
    * @return the nodes
    */
   @Benchmark
   public List<NodeInfo> findNodesByServiceOurs(BenchState s) {
+    return s.discoveryWithoutView.findNodesByService(s.serviceName()).join();
+  }
+
+  /**
+   * Ours: findNodesByService through the public API of the service whose local view is attached
+   * (answered from the view after one O(due) confirming round trip).
+   *
+   * @param s state
+   * @return the nodes
+   */
+  @Benchmark
+  public List<NodeInfo> findNodesByServiceConfirmedOurs(BenchState s) {
     return s.discovery.findNodesByService(s.serviceName()).join();
+  }
+
+  /**
+   * Ours with the query script instead of the native {@code SORT … GET} read: what a
+   * least-privilege ACL user or a Redis Cluster gets (Redis refuses the patterns there).
+   *
+   * @param s state
+   * @return the nodes
+   */
+  @Benchmark
+  public List<NodeInfo> findNodesByServiceOursScript(BenchState s) {
+    return s.scriptReader.byService(s.serviceName(), null).join();
   }
 
   /**

@@ -345,7 +345,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
     if (version != null) {
       Validation.serviceVersion(version);
     }
-    return withParts(p -> p.reader().byService(name, version));
+    return withParts(p -> p.activeNodes().byService(name, version));
   }
 
   @Override
@@ -457,8 +457,8 @@ public final class DefaultDiscoveryService implements DiscoveryService {
   }
 
   /**
-   * How {@link #getActiveNodes()} answers (from the local view or from Redis), for tests and
-   * diagnostics.
+   * How {@link #getActiveNodes()} and {@link #findNodesByService} answer (from the local view or
+   * from Redis), for tests and diagnostics.
    *
    * @return the lookup, or null before the service has started
    */

@@ -19,17 +19,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The active nodes, answered from a local view when one Redis round trip confirms that the view
- * equals the registry, and read from Redis otherwise.
+ * The active nodes (all of them, or those offering a service), answered from a local view when
+ * one Redis round trip confirms that the view equals the registry, and read from Redis otherwise.
  *
  * <p>The view's nodes are taken together with the version ({@code index:version}) they reflect;
  * {@code confirm.lua} then returns, in O(due) and without reading any node, the current version
  * and the nodes whose deadline passed and whose heartbeat key is gone. When the versions are equal
  * and nothing else prevents it (see the script), the view's nodes minus those gone ones are what
- * {@link RegistryReader#activeNodes()} would answer at that moment; the gone ones are handed to
- * {@link RegistryWriter#expire} before the answer completes, as the Redis path does. In every
- * other case (no view, not in step, pub/sub down, a version mismatch, an unconfirmable registry,
- * a script error) the answer is {@link RegistryReader#activeNodes()}. Nothing blocks.
+ * {@link RegistryReader#activeNodes()} (or {@link RegistryReader#byService}) would answer at that
+ * moment; the gone ones are handed to {@link RegistryWriter#expire} before the answer completes,
+ * as the Redis path does. In every other case (no view, not in step, pub/sub down, a version
+ * mismatch, an unconfirmable registry, a script error) the answer is read from Redis. Nothing
+ * blocks.
  */
 public final class ConfirmedActiveNodes {
 
@@ -74,10 +75,27 @@ public final class ConfirmedActiveNodes {
    * @return the nodes
    */
   public CompletableFuture<List<NodeInfo>> activeNodes() {
+    return confirmed(null, null, reader::activeNodes);
+  }
+
+  /**
+   * Active nodes offering a service, in the given version when one is given: from the view when
+   * confirmed, from Redis otherwise.
+   *
+   * @param name the service name
+   * @param version the version, or null for any
+   * @return the nodes
+   */
+  public CompletableFuture<List<NodeInfo>> byService(String name, @Nullable String version) {
+    return confirmed(name, version, () -> reader.byService(name, version));
+  }
+
+  private CompletableFuture<List<NodeInfo>> confirmed(
+      @Nullable String service, @Nullable String serviceVersion, Supplier<CompletableFuture<List<NodeInfo>>> redis) {
     LocalRegistryView v = view.get();
-    ViewSync.Content content = v == null ? null : v.inStepContent();
+    ViewSync.Content content = v == null ? null : v.inStepContent(service, serviceVersion);
     if (content == null) {
-      return fromRedis();
+      return fromRedis(redis);
     }
     String[] k = {keys.version(), keys.deadlines(), keys.nodesIndex(), keys.foreign()};
     return Scripts.CONFIRM.<List<Object>>run(commands, ScriptOutputType.MULTI, k, keys.prefix(), Integer.toString(MAX_DUE))
@@ -88,7 +106,7 @@ public final class ConfirmedActiveNodes {
           }
           return gone(reply, content.version());
         })
-        .thenCompose(gone -> gone == null ? fromRedis() : fromView(content.nodes(), gone));
+        .thenCompose(gone -> gone == null ? fromRedis(redis) : fromView(content.nodes(), gone));
   }
 
   /**
@@ -109,9 +127,9 @@ public final class ConfirmedActiveNodes {
     return fallbacks.get();
   }
 
-  private CompletableFuture<List<NodeInfo>> fromRedis() {
+  private CompletableFuture<List<NodeInfo>> fromRedis(Supplier<CompletableFuture<List<NodeInfo>>> redis) {
     fallbacks.incrementAndGet();
-    return reader.activeNodes();
+    return redis.get();
   }
 
   private CompletableFuture<List<NodeInfo>> fromView(List<NodeInfo> nodes, List<String> gone) {

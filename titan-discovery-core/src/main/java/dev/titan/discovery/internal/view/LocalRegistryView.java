@@ -219,15 +219,17 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
    * The nodes with the version they reflect, taken atomically, when the view can vouch for them:
    * attached, not closed, in step, and its pub/sub connection up (so that changes keep arriving).
    *
+   * @param service only the nodes offering this service, or null for every node
+   * @param serviceVersion only those offering it in this version, or null for any
    * @return the content, or null
    */
-  ViewSync.@Nullable Content inStepContent() {
+  ViewSync.@Nullable Content inStepContent(@Nullable String service, @Nullable String serviceVersion) {
     ViewSync s = sync;
     EventSubscription sub = subscription;
     if (s == null || sub == null || closed || !sub.isConnected()) {
       return null;
     }
-    return s.inStepContent();
+    return s.inStepContent(service, serviceVersion);
   }
 
   @Override

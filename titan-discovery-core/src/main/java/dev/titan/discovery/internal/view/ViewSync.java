@@ -119,13 +119,15 @@ final class ViewSync {
    * version happens under this lock, so the two cannot tear); null unless the view is in step: no
    * full read in flight or pending, no failed verification, not closed.
    *
+   * @param service only the nodes offering this service, or null for every node
+   * @param serviceVersion only those offering it in this version, or null for any
    * @return the content, or null
    */
-  synchronized @Nullable Content inStepContent() {
+  synchronized @Nullable Content inStepContent(@Nullable String service, @Nullable String serviceVersion) {
     if (!inStep || loading || dirty || closed) {
       return null;
     }
-    return new Content(version, index.nodes());
+    return new Content(version, service == null ? index.nodes() : index.find(service, serviceVersion));
   }
 
   long lastFullReadMillis() {
