@@ -84,16 +84,22 @@ class ActiveNodesFromViewTest extends RedisTestBase {
     return last[0];
   }
 
+  /** Nodes n0 to n5, offering web (version 0 or 1) and s0 to s5. */
+  private List<DiscoveryService> sixNodes() {
+    List<DiscoveryService> nodes = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      nodes.add(t.node("n" + i, "10.0.0." + i + ":80", ServiceInfo.of("web", Integer.toString(i % 2)), ServiceInfo.of("s" + i)));
+    }
+    return nodes;
+  }
+
   @Test
   void afterChurnTheViewAnswersWhatRedisAnswers() {
     DiscoveryService client = t.client();
     DiscoveryService plain = t.client(); // no view: reads Redis
     RegistryView view = client.view();
     view.ready().join();
-    List<DiscoveryService> nodes = new ArrayList<>();
-    for (int i = 0; i < 6; i++) {
-      nodes.add(t.node("n" + i, "10.0.0." + i + ":80", ServiceInfo.of("web", Integer.toString(i % 2)), ServiceInfo.of("s" + i)));
-    }
+    List<DiscoveryService> nodes = sixNodes();
     nodes.get(0).updateAddress("10.0.1.0:81").join();
     nodes.get(1).updateServices(List.of(ServiceInfo.of("db", "3"))).join();
     client.updateNodeAddress("n2", "10.0.1.2:82").join();
@@ -257,10 +263,7 @@ class ActiveNodesFromViewTest extends RedisTestBase {
     DiscoveryService plain = t.client(); // no view: reads Redis
     RegistryView view = client.view();
     view.ready().join();
-    List<DiscoveryService> nodes = new ArrayList<>();
-    for (int i = 0; i < 6; i++) {
-      nodes.add(t.node("n" + i, "10.0.0." + i + ":80", ServiceInfo.of("web", Integer.toString(i % 2)), ServiceInfo.of("s" + i)));
-    }
+    List<DiscoveryService> nodes = sixNodes();
     nodes.get(1).updateServices(List.of(ServiceInfo.of("db", "3"), ServiceInfo.of("web", "0"))).join();
     client.updateNodeAddress("n2", "10.0.1.2:82").join();
     nodes.remove(4).stop().join();

@@ -11,7 +11,6 @@ import dev.titan.discovery.testkit.RedisServerExtension;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -98,23 +97,11 @@ class NativeReadsTest {
   }
 
   private void malformedEntries() {
-    String p = t.prefix;
-    t.redis().sadd(p + ":index:nodes", "m1", "m2", "m3", "m4", "m5", "m6");
-    t.redis().hset(p + ":nodes:m1", Map.of("address", "x:1")); // fields missing
-    t.redis().set(p + ":heartbeat:m1", "1");
-    t.redis().hset(p + ":nodes:m2", Map.of("address", "x:1", "services", "{{nope", "timestamp", "1"));
-    t.redis().set(p + ":heartbeat:m2", "1");
-    t.redis().set(p + ":nodes:m3", "i am a string"); // node key of the wrong type
-    t.redis().set(p + ":heartbeat:m3", "1");
-    // heartbeat key of the wrong type: EXISTS counts it as alive, GET answers nil
-    t.redis().hset(p + ":nodes:m4", Map.of("address", "x:1", "services", "[{\"name\":\"users\",\"version\":\"1.0.0\"}]", "timestamp", "1"));
-    t.redis().sadd(p + ":heartbeat:m4", "weird");
-    t.redis().hset(p + ":nodes:m5", Map.of("address", "x:1", "services", "[]", "timestamp", "soon"));
-    t.redis().set(p + ":heartbeat:m5", "1");
-    t.redis().hset(p + ":nodes:m6", Map.of("address", "x:1", "services", "[{\"name\":5}]", "timestamp", "1"));
-    t.redis().set(p + ":heartbeat:m6", "1");
+    t.writeMalformedNodes();
+    // m4 (heartbeat key of the wrong type) offers a service, so that lookups by service meet it
+    t.redis().hset(t.prefix + ":nodes:m4", "services", "[{\"name\":\"users\",\"version\":\"1.0.0\"}]");
     // ids in a service index that are not nodes at all
-    t.redis().sadd(p + ":index:services:users", "ghost", "m3");
+    t.redis().sadd(t.prefix + ":index:services:users", "ghost", "m3");
   }
 
   private long sortCalls() {

@@ -7,7 +7,6 @@ import dev.titan.discovery.testkit.RedisServer;
 import dev.titan.discovery.testkit.RedisServerExtension;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -87,25 +86,7 @@ class QueriesTest {
   @Test
   void malformedHashesAndWrongKeyTypesAreSkippedNeverFatal() {
     String p = t.prefix;
-    // missing fields
-    t.redis().sadd(p + ":index:nodes", "m1", "m2", "m3", "m4", "m5", "m6");
-    t.redis().hset(p + ":nodes:m1", Map.of("address", "x:1"));
-    t.redis().set(p + ":heartbeat:m1", "1");
-    // services not JSON
-    t.redis().hset(p + ":nodes:m2", Map.of("address", "x:1", "services", "{{nope", "timestamp", "1"));
-    t.redis().set(p + ":heartbeat:m2", "1");
-    // node key of the wrong type
-    t.redis().set(p + ":nodes:m3", "i am a string");
-    t.redis().set(p + ":heartbeat:m3", "1");
-    // heartbeat key of the wrong type (still "exists")
-    t.redis().hset(p + ":nodes:m4", Map.of("address", "x:1", "services", "[]", "timestamp", "1"));
-    t.redis().sadd(p + ":heartbeat:m4", "weird");
-    // timestamp not a number
-    t.redis().hset(p + ":nodes:m5", Map.of("address", "x:1", "services", "[]", "timestamp", "soon"));
-    t.redis().set(p + ":heartbeat:m5", "1");
-    // services of the wrong shape
-    t.redis().hset(p + ":nodes:m6", Map.of("address", "x:1", "services", "[{\"name\":5}]", "timestamp", "1"));
-    t.redis().set(p + ":heartbeat:m6", "1");
+    t.writeMalformedNodes();
     // a service index of the wrong type
     t.redis().set(p + ":index:services:users", "oops");
 

@@ -107,6 +107,27 @@ final class TestRedis implements AutoCloseable {
     redis().sadd(prefix + ":index:nodes", id);
   }
 
+  /**
+   * Writes six broken nodes m1 to m6 into {@code index:nodes}, each with a heartbeat: m1 lacks
+   * fields, m2's services are not JSON, m3's node key is a string, m4's heartbeat key is a set
+   * (EXISTS still counts it as alive; its hash is fine, offering nothing), m5's timestamp is not a
+   * number, m6's services have the wrong shape. Only m4 is a readable, active node.
+   */
+  void writeMalformedNodes() {
+    String p = prefix;
+    redis().sadd(p + ":index:nodes", "m1", "m2", "m3", "m4", "m5", "m6");
+    redis().hset(p + ":nodes:m1", java.util.Map.of("address", "x:1"));
+    redis().hset(p + ":nodes:m2", java.util.Map.of("address", "x:1", "services", "{{nope", "timestamp", "1"));
+    redis().set(p + ":nodes:m3", "i am a string");
+    redis().hset(p + ":nodes:m4", java.util.Map.of("address", "x:1", "services", "[]", "timestamp", "1"));
+    redis().hset(p + ":nodes:m5", java.util.Map.of("address", "x:1", "services", "[]", "timestamp", "soon"));
+    redis().hset(p + ":nodes:m6", java.util.Map.of("address", "x:1", "services", "[{\"name\":5}]", "timestamp", "1"));
+    for (String id : List.of("m1", "m2", "m3", "m5", "m6")) {
+      redis().set(p + ":heartbeat:" + id, "1");
+    }
+    redis().sadd(p + ":heartbeat:m4", "weird");
+  }
+
   /** Records raw messages on this test's channel. */
   List<String> recordChannel() {
     return recordChannel(channel);
