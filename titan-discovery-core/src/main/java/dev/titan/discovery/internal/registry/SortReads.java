@@ -20,15 +20,16 @@ import org.slf4j.LoggerFactory;
  * Reads many nodes with one native command per source set: {@code SORT source BY nosort GET #
  * GET {prefix}:nodes:*->address GET …->services GET …->timestamp GET {prefix}:heartbeat:*}. Redis
  * looks up every member's hash fields and heartbeat in one pass, without the per-call cost that a
- * script pays for each {@code EXISTS} and {@code HMGET} (measured here: about a third of the
- * query script's Redis time for 600 members, see BENCHMARKS.md).
+ * script pays for each {@code EXISTS} and {@code HMGET} (measured here: about half the query
+ * script's Redis time for 600 members, see BENCHMARKS.md).
  *
  * <p>Redis refuses {@code GET} patterns in some set-ups: in Redis Cluster (before the versions that
  * accept patterns mapping to the key's own slot) and, since Redis 7.0, for an ACL user without
- * read access to every key; a user without {@code +sort} is refused the command. The first such
- * refusal turns this path off for good (logged once) and the reader uses the query script, which
- * gives the same answers. It is also off when the key prefix holds a {@code *}, which a pattern
- * cannot express. Reads answer {@link Optional#empty()} whenever the script must answer instead.
+ * read access to every key; a user without {@code +sort} (or with {@code -@dangerous}) is refused
+ * the command. The first such refusal turns this path off for good (logged once) and the reader
+ * uses the query script, which gives the same answers. It is also off when the key prefix holds a
+ * {@code *}, which a pattern cannot express. Reads answer {@link Optional#empty()} whenever the
+ * script must answer instead.
  */
 final class SortReads {
 
