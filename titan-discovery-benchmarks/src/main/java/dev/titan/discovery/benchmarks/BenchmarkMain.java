@@ -50,6 +50,9 @@ public final class BenchmarkMain {
   private static final int HEARTBEAT_SAMPLES = 20_000;
   private static final int HEARTBEAT_ROUNDS = 9;
   private static final int ALONE_SAMPLES = 3_000;
+  /** Nodes listening to the events channel in the fleet heartbeat row. */
+  private static final int FLEET_LISTENERS = 10;
+  private static final int FLEET_ROUNDS = 5;
   private static final int PROPAGATION_SAMPLES = 1_000;
 
   private BenchmarkMain() {}
@@ -142,6 +145,7 @@ public final class BenchmarkMain {
     double[] refAloneUsec = new double[HEARTBEAT_ROUNDS];
     double[] refScriptAloneUsec = new double[HEARTBEAT_ROUNDS];
     Row throughput;
+    double[][] fleet;
     double[] ourAloneProcess = new double[HEARTBEAT_ROUNDS];
     double[] ourProcess = new double[HEARTBEAT_ROUNDS];
     double[] refProcess = new double[HEARTBEAT_ROUNDS];
@@ -214,6 +218,7 @@ public final class BenchmarkMain {
         refScriptAloneUsec[round] = (double) cpu[1] / cpu[0];
       }
       throughput = interleavedThroughput(n, writer, clock, ref, json);
+      fleet = aloneInAFleet(client, stats, writer, clock, ref, json, h);
     }
     int total = perRound * HEARTBEAT_ROUNDS;
     ourIn /= total;
@@ -234,6 +239,8 @@ public final class BenchmarkMain {
         ourAloneProcess, refAloneProcess, true));
     rows.add(cpuRow(n, "Heartbeat Redis CPU, one at a time, against the reference's EVAL alone (its PUBLISH not charged)",
         ourAloneUsec, refScriptAloneUsec, false));
+    rows.add(cpuRow(n, "Heartbeat Redis CPU, one at a time, " + FLEET_LISTENERS + " nodes listening to the channel (commandstats; "
+        + "median of " + FLEET_ROUNDS + " rounds; p99 col = max)", fleet[0], fleet[1], false));
 
     // dead-node detection: our sweep with nothing and with 100 nodes expired
     double[] idle = new double[200];
@@ -266,6 +273,42 @@ public final class BenchmarkMain {
     rows.add(new Row(n, "Dead-node sweep, 100 expired", "us", pct(expired, 50), expired[expired.length - 1],
         Double.NaN, Double.NaN, "", "O(expired)"));
     return rows;
+  }
+
+  /**
+   * Lone heartbeats (commandstats per heartbeat) while {@value #FLEET_LISTENERS} nodes listen to
+   * the events channel, as every node of a fleet with pub/sub on does: the reference publishes
+   * NODE_UPDATED to each of them on every heartbeat, ours publishes nothing. Alternating rounds.
+   *
+   * @return {ours per round, reference per round}
+   */
+  private static double[][] aloneInAFleet(RedisClient client, RedisStats stats, RegistryWriter writer, BeatClock clock,
+      ReferenceClient ref, String[] json, int h) throws Exception {
+    List<io.lettuce.core.pubsub.StatefulRedisPubSubConnection<String, String>> listeners = new ArrayList<>();
+    double[][] out = new double[2][FLEET_ROUNDS];
+    try {
+      for (int i = 1; i < FLEET_LISTENERS; i++) { // the caller's listener is the first
+        listeners.add(BenchData.referenceListener(client));
+      }
+      for (int round = 0; round < FLEET_ROUNDS; round++) {
+        stats.resetStats();
+        for (int i = 0; i < ALONE_SAMPLES; i++) {
+          clock.tick();
+          writer.renew(BenchData.id(i % h)).join();
+        }
+        long[] cpu = stats.commandStats("evalsha");
+        out[0][round] = (double) cpu[1] / cpu[0];
+        stats.resetStats();
+        for (int i = 0; i < ALONE_SAMPLES; i++) {
+          ref.heartbeat(BenchData.id(i % h), BenchData.address(i % h), json[i % h], BenchData.TTL_MILLIS).get(60, TimeUnit.SECONDS);
+        }
+        cpu = stats.commandStats("eval");
+        out[1][round] = (double) (cpu[1] + stats.commandStats("publish")[1]) / cpu[0];
+      }
+    } finally {
+      listeners.forEach(io.lettuce.core.pubsub.StatefulRedisPubSubConnection::close);
+    }
+    return out;
   }
 
   /**
