@@ -68,7 +68,7 @@ final class SortReads {
    * Every member of {@code source} (normally {@code index:nodes}).
    *
    * @param source the set of ids
-   * @param active whether members without a heartbeat are left out (and named in {@code dead})
+   * @param active whether members without a heartbeat value are set apart as suspects
    * @return the rows, or empty when the query script must answer
    */
   CompletableFuture<Optional<Rows>> all(String source, boolean active) {
@@ -165,12 +165,4 @@ final class SortReads {
     return message.startsWith("NOPERM") || message.contains("denied") || message.contains("unknown command");
   }
 
-  /**
-   * Whether this path is on.
-   *
-   * @return false once Redis refused it, or when the prefix holds a {@code *}
-   */
-  boolean enabled() {
-    return enabled;
-  }
 }
