@@ -113,9 +113,19 @@ class NativeReadsTest {
     return 0;
   }
 
+  /**
+   * Both readers answer the same nodes. Timestamps are compared only where nobody heartbeats
+   * between the two reads: the nodes started here renew every 200 ms.
+   */
   private void assertSame(Function<RegistryReader, java.util.concurrent.CompletableFuture<List<NodeInfo>>> read) {
     List<NodeInfo> viaSort = read.apply(sorted).join();
     List<NodeInfo> viaScript = read.apply(scripted).join();
-    assertThat(viaSort).containsExactlyInAnyOrderElementsOf(viaScript);
+    assertThat(withoutRenewedTimestamps(viaSort)).containsExactlyInAnyOrderElementsOf(withoutRenewedTimestamps(viaScript));
+  }
+
+  private static List<NodeInfo> withoutRenewedTimestamps(List<NodeInfo> nodes) {
+    return nodes.stream()
+        .map(n -> List.of("a", "b", "c").contains(n.nodeId()) ? new NodeInfo(n.nodeId(), n.address(), n.services(), 0) : n)
+        .toList();
   }
 }
