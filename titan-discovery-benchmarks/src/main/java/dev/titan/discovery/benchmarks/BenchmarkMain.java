@@ -198,24 +198,12 @@ public final class BenchmarkMain {
         refUsec[round] = (double) (cpu[1] + stats.commandStats("publish")[1]) / cpu[0];
 
         // one at a time (a JVM with one node): no batching on our side
-        stats.resetStats();
-        double c0 = stats.cpuMicros();
-        for (int i = 0; i < ALONE_SAMPLES; i++) {
-          clock.tick();
-          writer.renew(BenchData.id(i % h)).join();
-        }
-        ourAloneProcess[round] = (stats.cpuMicros() - c0) / ALONE_SAMPLES;
-        cpu = stats.commandStats("evalsha");
-        ourAloneUsec[round] = (double) cpu[1] / cpu[0];
-        stats.resetStats();
-        c0 = stats.cpuMicros();
-        for (int i = 0; i < ALONE_SAMPLES; i++) {
-          ref.heartbeat(BenchData.id(i % h), BenchData.address(i % h), json[i % h], BenchData.TTL_MILLIS).get(60, TimeUnit.SECONDS);
-        }
-        refAloneProcess[round] = (stats.cpuMicros() - c0) / ALONE_SAMPLES;
-        cpu = stats.commandStats("eval");
-        refAloneUsec[round] = (double) (cpu[1] + stats.commandStats("publish")[1]) / cpu[0];
-        refScriptAloneUsec[round] = (double) cpu[1] / cpu[0];
+        AloneRound alone = aloneRound(stats, writer, clock, ref, json, h);
+        ourAloneProcess[round] = alone.ourProcess();
+        ourAloneUsec[round] = alone.ourUsec();
+        refAloneProcess[round] = alone.refProcess();
+        refAloneUsec[round] = alone.refUsec();
+        refScriptAloneUsec[round] = alone.refScriptUsec();
       }
       throughput = interleavedThroughput(n, writer, clock, ref, json);
       fleet = aloneInAFleet(client, stats, writer, clock, ref, json, h);
@@ -276,6 +264,35 @@ public final class BenchmarkMain {
   }
 
   /**
+   * One round's per-heartbeat costs of lone heartbeats: commandstats usec and process CPU usec,
+   * ours and the reference's ({@code refUsec} with its PUBLISH, {@code refScriptUsec} without).
+   */
+  private record AloneRound(double ourUsec, double ourProcess, double refUsec, double refScriptUsec, double refProcess) {}
+
+  /** {@value #ALONE_SAMPLES} heartbeats each waiting for the previous one, ours then the reference's. */
+  private static AloneRound aloneRound(RedisStats stats, RegistryWriter writer, BeatClock clock, ReferenceClient ref,
+      String[] json, int h) throws Exception {
+    stats.resetStats();
+    double c0 = stats.cpuMicros();
+    for (int i = 0; i < ALONE_SAMPLES; i++) {
+      clock.tick();
+      writer.renew(BenchData.id(i % h)).join();
+    }
+    double ourProcess = (stats.cpuMicros() - c0) / ALONE_SAMPLES;
+    long[] cpu = stats.commandStats("evalsha");
+    double ourUsec = (double) cpu[1] / cpu[0];
+    stats.resetStats();
+    c0 = stats.cpuMicros();
+    for (int i = 0; i < ALONE_SAMPLES; i++) {
+      ref.heartbeat(BenchData.id(i % h), BenchData.address(i % h), json[i % h], BenchData.TTL_MILLIS).get(60, TimeUnit.SECONDS);
+    }
+    double refProcess = (stats.cpuMicros() - c0) / ALONE_SAMPLES;
+    cpu = stats.commandStats("eval");
+    double refUsec = (double) (cpu[1] + stats.commandStats("publish")[1]) / cpu[0];
+    return new AloneRound(ourUsec, ourProcess, refUsec, (double) cpu[1] / cpu[0], refProcess);
+  }
+
+  /**
    * Lone heartbeats (commandstats per heartbeat) while {@value #FLEET_LISTENERS} nodes listen to
    * the events channel, as every node of a fleet with pub/sub on does: the reference publishes
    * NODE_UPDATED to each of them on every heartbeat, ours publishes nothing. Alternating rounds.
@@ -291,19 +308,9 @@ public final class BenchmarkMain {
         listeners.add(BenchData.referenceListener(client));
       }
       for (int round = 0; round < FLEET_ROUNDS; round++) {
-        stats.resetStats();
-        for (int i = 0; i < ALONE_SAMPLES; i++) {
-          clock.tick();
-          writer.renew(BenchData.id(i % h)).join();
-        }
-        long[] cpu = stats.commandStats("evalsha");
-        out[0][round] = (double) cpu[1] / cpu[0];
-        stats.resetStats();
-        for (int i = 0; i < ALONE_SAMPLES; i++) {
-          ref.heartbeat(BenchData.id(i % h), BenchData.address(i % h), json[i % h], BenchData.TTL_MILLIS).get(60, TimeUnit.SECONDS);
-        }
-        cpu = stats.commandStats("eval");
-        out[1][round] = (double) (cpu[1] + stats.commandStats("publish")[1]) / cpu[0];
+        AloneRound alone = aloneRound(stats, writer, clock, ref, json, h);
+        out[0][round] = alone.ourUsec();
+        out[1][round] = alone.refUsec();
       }
     } finally {
       listeners.forEach(io.lettuce.core.pubsub.StatefulRedisPubSubConnection::close);

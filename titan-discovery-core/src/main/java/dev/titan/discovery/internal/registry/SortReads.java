@@ -80,7 +80,7 @@ final class SortReads {
         return fallBack(e);
       }
       Rows rows = new Rows();
-      add(reply, active, new HashSet<>(), rows);
+      add(reply, active, null, rows); // one set: no duplicates
       return Optional.of(rows);
     });
   }
@@ -122,10 +122,11 @@ final class SortReads {
     return commands.sort(source, args).toCompletableFuture();
   }
 
-  private static void add(List<String> reply, boolean active, Set<String> seen, Rows rows) {
+  /** Adds a reply's members to {@code rows}, skipping those already in {@code seen} when given. */
+  private static void add(List<String> reply, boolean active, @Nullable Set<String> seen, Rows rows) {
     for (int i = 0; i + STRIDE - 1 < reply.size(); i += STRIDE) {
       String id = reply.get(i);
-      if (id == null || !seen.add(id)) {
+      if (id == null || (seen != null && !seen.add(id))) {
         continue;
       }
       boolean suspect = active && reply.get(i + 4) == null;
