@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.titan.discovery.internal.Keys;
+import dev.titan.discovery.internal.redis.Scripts;
 import dev.titan.discovery.internal.registry.RegistryWriter;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.CommandOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,8 +71,10 @@ class LeanHeartbeatTest extends RedisTestBase {
     assertThat(renewals.subList(0, 300)).allMatch(CompletableFuture::join);
     assertThat(renewals.get(300).join()).isFalse();
     assertThat(t.redis().exists(t.prefix + ":nodes:unknown")).isZero();
-    // one call for the first renewal, then calls of at most 64 of those that queued behind it
-    assertThat(calls).as("script calls for 301 renewals").isLessThanOrEqualTo(12);
+    // one call for the first renewal, then calls of at most 64 of those that queued behind it;
+    // how many queue behind each call depends on how fast Redis answers while this loop is still
+    // asking (the exact count, with the sender held, is the next test's)
+    assertThat(calls).as("script calls for 301 renewals").isLessThanOrEqualTo(30);
     for (int i = 0; i < 300; i += 37) {
       assertThat(t.redis().pttl(t.prefix + ":heartbeat:n" + i)).isGreaterThan(50_000);
     }
@@ -165,6 +172,58 @@ class LeanHeartbeatTest extends RedisTestBase {
     assertThat(t.redis().sismember(t.prefix + ":index:services:db", "dying")).isFalse();
     assertThat(t.redis().hexists(t.prefix + ":index:departing", "dying")).isFalse();
     assertThat(t.keys()).containsOnly(t.prefix + ":index:sweeper"); // the watcher's lease
+  }
+
+  /** The shape of a reply as RESP sends it: "*3[1,0,1]" for an array, "1" for an integer. */
+  private static final class ReplyShape extends CommandOutput<String, String, String> {
+    ReplyShape() {
+      super(StringCodec.UTF8, "");
+    }
+
+    @Override
+    public void set(long integer) {
+      output += (output.endsWith("[") || output.isEmpty() ? "" : ",") + integer;
+    }
+
+    @Override
+    public void multi(int count) {
+      output += "*" + count + "[";
+    }
+
+    @Override
+    public void complete(int depth) {
+      if (depth == 0 && output.startsWith("*")) {
+        output += "]";
+      }
+    }
+  }
+
+  private String renewReply(String moves, String... ids) {
+    CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).add(Scripts.RENEW.body()).add(ids.length);
+    for (String id : ids) {
+      args.addKey(t.prefix + ":nodes:" + id);
+    }
+    args.add("60000").add("60").add(Long.toString(System.currentTimeMillis())).add(t.prefix).add(moves);
+    for (String id : ids) {
+      args.add(id);
+    }
+    return t.async().dispatch(CommandType.EVAL, new ReplyShape(), args).toCompletableFuture().join();
+  }
+
+  @Test
+  void theRenewScriptAnswersOneNodeWithAnIntegerAndSeveralWithAnArray() {
+    RegistryWriter writer = new RegistryWriter(t.async(), new Keys(t.prefix), 60_000, "");
+    writer.register("a", "10.0.0.1:80", List.of(ServiceInfo.of("web"))).join();
+    writer.register("b", "10.0.0.2:80", List.of(ServiceInfo.of("web"))).join();
+    // one node: a plain integer (cheaper for Redis to turn into a reply than a table)
+    assertThat(renewReply("+", "a")).isEqualTo("1");
+    assertThat(renewReply("-", "nobody")).isEqualTo("0");
+    assertThat(renewReply("+-+", "a", "nobody", "b")).isEqualTo("*3[1,0,1]");
+    assertThat(t.redis().get(t.prefix + ":heartbeat:b")).isEqualTo(t.redis().hget(t.prefix + ":nodes:b", "timestamp"));
+    assertThat(deadline("b")).isLessThanOrEqualTo(expiry("b"));
+    // and the writer reads both shapes
+    assertThat(writer.renew("a").join()).isTrue();
+    assertThat(writer.renew("nobody").join()).isFalse();
   }
 
   @Test

@@ -134,6 +134,8 @@ final class Renewals {
     args[4] = moves.toString();
     CompletableFuture<List<Object>> call;
     try {
+      // one node is answered with a plain integer, several with an array: MULTI output gives a
+      // list for both (a top-level integer becomes its only element)
       call = Scripts.RENEW.run(commands, ScriptOutputType.MULTI, k, args);
     } catch (RuntimeException e) {
       call = CompletableFuture.failedFuture(e);
