@@ -14,8 +14,7 @@
 -- Returns, per node, 1 when renewed, 0 when it is not (or no longer) fully registered: its writer
 -- then registers it in full. One node: that integer; several: an array of them.
 local ttl, secs, ts, prefix, moves = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local deadlines = prefix .. ':index:deadlines'
-local deadline = false
+local deadlines, deadline = false, false
 local out = {}
 for i = 1, #KEYS do
   local key, id, r = KEYS[i], ARGV[5 + i], 0
@@ -27,6 +26,7 @@ for i = 1, #KEYS do
       if not deadline then
         local t = redis.call('TIME')
         deadline = t[1] * 1000 + math.floor(t[2] / 1000) + ttl
+        deadlines = prefix .. ':index:deadlines'
       end
       local okZ, z = pcall(redis.call, 'ZADD', deadlines, 'XX', 'CH', deadline, id)
       indexed = okZ and (z == 1 or redis.call('ZSCORE', deadlines, id) ~= false)
