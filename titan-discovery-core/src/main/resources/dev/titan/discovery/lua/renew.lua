@@ -10,7 +10,7 @@
 -- the sweeper, so skipping is safe, and a deadline is never later than the heartbeat's expiry.
 -- Kept to the fewest Redis calls and Lua operations, because a lone heartbeat is mostly script
 -- overhead: Redis server time is read only for a move, and one node's answer is a plain integer
--- (turning a table into a reply costs Redis 7.0 several lookups; measured, see BENCHMARKS.md).
+-- (a table costs Redis more to turn into a reply; BENCHMARKS.md has what this saves).
 -- Returns, per node, 1 when renewed, 0 when it is not (or no longer) fully registered: its writer
 -- then registers it in full. One node: that integer; several: an array of them.
 local ttl, secs, ts, prefix, moves = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
