@@ -1,6 +1,7 @@
 package dev.titan.discovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.titan.discovery.internal.Keys;
@@ -94,6 +95,27 @@ class NativeReadsTest {
     assertThat(scripted.byService("users", null).join()).extracting(NodeInfo::nodeId).containsExactly("live");
     assertThat(t.redis().exists(t.prefix + ":nodes:d2")).isZero();
     assertThat(t.redis().smembers(t.prefix + ":index:services:users")).containsExactly("live");
+  }
+
+  @Test
+  void aFullRedisStillAnswersLookups() {
+    RegistryWriter writer = new RegistryWriter(t.async(), new Keys(t.prefix), 60_000, t.channel);
+    for (String id : List.of("f1", "f2")) {
+      writer.register(id, "10.0.0.4:80", List.of(ServiceInfo.of("users"))).join();
+    }
+    t.redis().configSet("maxmemory-policy", "noeviction");
+    t.redis().configSet("maxmemory", "1");
+    try {
+      // Redis is full: it refuses writes, SORT among them (flagged denyoom), so the native read
+      // gives way to the query script for each call
+      assertThatThrownBy(() -> t.redis().set(t.prefix + ":probe", "x")).hasMessageContaining("OOM");
+      for (RegistryReader r : List.of(sorted, scripted)) {
+        assertThat(r.byService("users", null).join()).extracting(NodeInfo::nodeId).containsExactlyInAnyOrder("f1", "f2");
+        assertThat(r.activeNodes().join()).extracting(NodeInfo::nodeId).containsExactlyInAnyOrder("f1", "f2");
+      }
+    } finally {
+      t.redis().configSet("maxmemory", "0");
+    }
   }
 
   private void malformedEntries() {
