@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,8 +71,7 @@ public final class RegistryReader {
    * @return the nodes
    */
   public CompletableFuture<List<NodeInfo>> activeNodes() {
-    return sorted.all(keys.nodesIndex(), true)
-        .thenCompose(rows -> rows.isPresent() ? answer(rows.get()) : query(keys.nodesIndex(), true, false));
+    return orScript(sorted.all(keys.nodesIndex(), true), () -> query(keys.nodesIndex(), true, false));
   }
 
   /**
@@ -116,8 +116,7 @@ public final class RegistryReader {
    * @return the nodes
    */
   public CompletableFuture<List<NodeInfo>> allNodes() {
-    return sorted.all(keys.nodesIndex(), false)
-        .thenCompose(rows -> rows.isPresent() ? answer(rows.get()) : query(keys.nodesIndex(), false, false));
+    return orScript(sorted.all(keys.nodesIndex(), false), () -> query(keys.nodesIndex(), false, false));
   }
 
   /**
@@ -129,8 +128,7 @@ public final class RegistryReader {
    */
   public CompletableFuture<List<NodeInfo>> byService(String name, @Nullable String version) {
     String index = keys.serviceIndex(name);
-    return sorted.service(index)
-        .thenCompose(rows -> rows.isPresent() ? answer(rows.get()) : query(index, true, true))
+    return orScript(sorted.service(index), () -> query(index, true, true))
         .thenApply(nodes -> {
           List<NodeInfo> out = new ArrayList<>();
           for (NodeInfo n : nodes) {
@@ -189,6 +187,12 @@ public final class RegistryReader {
     return Scripts.QUERY.<List<Object>>run(commands, ScriptOutputType.MULTI, k,
             keys.prefix(), active ? "active" : "all", foreign ? "1" : "0")
         .thenCompose(reply -> active ? cleanUp(reply, parse(reply.get(0))) : CompletableFuture.completedFuture(parse(reply.get(0))));
+  }
+
+  /** The nodes of a native read, or the script's answer where the native read gave way. */
+  private CompletableFuture<List<NodeInfo>> orScript(
+      CompletableFuture<Optional<SortReads.Rows>> nativeRead, Supplier<CompletableFuture<List<NodeInfo>>> script) {
+    return nativeRead.thenCompose(rows -> rows.isPresent() ? answer(rows.get()) : script.get());
   }
 
   /**

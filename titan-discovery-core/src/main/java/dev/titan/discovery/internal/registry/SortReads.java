@@ -150,11 +150,9 @@ final class SortReads {
     if (!(cause instanceof RedisCommandExecutionException)) {
       throw e instanceof CompletionException ce ? ce : new CompletionException(e);
     }
-    if (refused(cause.getMessage())) {
-      if (enabled) {
-        enabled = false;
-        LOG.info("Redis refuses SORT with GET patterns ({}); node lookups use the query script", cause.getMessage());
-      }
+    if (enabled && refused(cause.getMessage())) {
+      enabled = false;
+      LOG.info("Redis refuses SORT with GET patterns ({}); node lookups use the query script", cause.getMessage());
     }
     return Optional.empty();
   }
