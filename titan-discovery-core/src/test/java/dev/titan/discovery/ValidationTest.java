@@ -80,4 +80,49 @@ class ValidationTest {
     assertThat(detected).endsWith(":3000");
     assertThat(Validation.address(detected)).isEqualTo(detected);
   }
+
+  @Test
+  void aDetectedAddressFromBadVariablesIsRefusedNamingTheVariableAndValue() {
+    assertThatThrownBy(() -> NodeIdentity.detectAddress(Map.of("PORT", "abc")::get))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("PORT='abc'");
+    assertThatThrownBy(() -> NodeIdentity.detectAddress(Map.of("TITAN_PORT", "70000", "PORT", "80")::get))
+        .hasMessageContaining("TITAN_PORT='70000'");
+    assertThatThrownBy(() -> NodeIdentity.detectAddress(Map.of("HOST", "bad host", "PORT", "80")::get))
+        .hasMessageContaining("HOST='bad host'");
+  }
+
+  @Test
+  void buildFailsOnABadPortVariable() throws Exception {
+    // build() reads the real process environment: run it in a child JVM with PORT=abc
+    ProcessBuilder pb = new ProcessBuilder(
+        java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), BuildMain.class.getName());
+    pb.environment().remove("TITAN_PORT");
+    pb.environment().put("PORT", "abc");
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(out).contains("REFUSED").contains("PORT='abc'");
+  }
+
+  /** Builds a service with the detected address and prints what happened. */
+  public static final class BuildMain {
+    private BuildMain() {}
+
+    /**
+     * Entry point.
+     *
+     * @param args unused
+     */
+    public static void main(String[] args) {
+      try {
+        Discovery.builder().build();
+        System.out.println("BUILT");
+      } catch (IllegalArgumentException e) {
+        System.out.println("REFUSED " + e.getMessage());
+      }
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package dev.titan.discovery.internal.node;
 
+import dev.titan.discovery.internal.Validation;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -37,20 +38,40 @@ public final class NodeIdentity {
    *
    * @param env the environment (usually {@code System::getenv})
    * @return {@code host:port}
+   * @throws IllegalArgumentException when a variable does not give a valid address, naming the
+   *     variable and its value
    */
   public static String detectAddress(Function<String, @Nullable String> env) {
-    String host = first(env, "TITAN_HOST", "HOST");
-    if (host == null) {
-      host = firstIpv4();
-    }
-    String port = first(env, "TITAN_PORT", "PORT");
-    if (port == null) {
-      port = "3000";
-    }
+    String hostVar = firstSet(env, "TITAN_HOST", "HOST");
+    String host = hostVar == null ? firstIpv4() : env.apply(hostVar).trim();
+    String portVar = firstSet(env, "TITAN_PORT", "PORT");
+    String port = portVar == null ? "3000" : env.apply(portVar).trim();
     if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
       host = "[" + host + "]";
     }
-    return host + ":" + port;
+    String address = host + ":" + port;
+    try {
+      return Validation.address(address);
+    } catch (IllegalArgumentException e) {
+      String from = portVar != null && !validPort(port) ? describe(portVar, port)
+          : hostVar != null ? describe(hostVar, env.apply(hostVar))
+          : portVar != null ? describe(portVar, port) : "the detected host";
+      throw new IllegalArgumentException("Cannot use " + from + " as this node's address: " + e.getMessage()
+          + "; fix the variable or give the address explicitly (Discovery.builder().address(\"host:port\"))", e);
+    }
+  }
+
+  private static String describe(String variable, @Nullable String value) {
+    return "environment variable " + variable + "='" + value + "'";
+  }
+
+  private static boolean validPort(String port) {
+    try {
+      int p = Integer.parseInt(port);
+      return p >= 1 && p <= 65535 && port.equals(Integer.toString(p));
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   /**
@@ -63,11 +84,12 @@ public final class NodeIdentity {
     return detectAddress(env::get);
   }
 
-  private static @Nullable String first(Function<String, @Nullable String> env, String... names) {
+  /** The name of the first variable that is set and not blank, or null. */
+  private static @Nullable String firstSet(Function<String, @Nullable String> env, String... names) {
     for (String n : names) {
       String v = env.apply(n);
       if (v != null && !v.isBlank()) {
-        return v.trim();
+        return n;
       }
     }
     return null;
