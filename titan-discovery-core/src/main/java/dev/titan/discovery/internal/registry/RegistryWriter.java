@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -174,6 +175,15 @@ public final class RegistryWriter {
    */
   public CompletableFuture<List<String>> sweep(String sweeperId, long leaseMillis) {
     return remove("sweep", SWEEP_BATCH, LOOK_AHEAD_MILLIS, sweeperId, leaseMillis, List.of());
+  }
+
+  /**
+   * Who holds the sweeper lease (one native GET).
+   *
+   * @return the holder's node id, or null when the lease is free
+   */
+  public CompletableFuture<@Nullable String> sweeperLeaseHolder() {
+    return commands.get(keys.sweeperLease()).toCompletableFuture();
   }
 
   /**
