@@ -13,7 +13,10 @@ import io.lettuce.core.resource.ClientResources;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Entry point: builds a {@link DiscoveryService}.
@@ -31,6 +34,8 @@ import org.jspecify.annotations.Nullable;
  * client or {@link ClientResources} handed in by the caller is never closed.
  */
 public final class Discovery {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Discovery.class);
 
   private Discovery() {}
 
@@ -55,6 +60,7 @@ public final class Discovery {
     private @Nullable String nodeId;
     private @Nullable String address;
     private List<ServiceInfo> services = List.of();
+    private @Nullable Executor callbackExecutor;
 
     private Builder() {}
 
@@ -71,8 +77,11 @@ public final class Discovery {
     }
 
     /**
-     * Use Redis Cluster, reached through these seed URIs. The key prefix must then contain a hash
-     * tag, such as {@code {titan}:discovery}.
+     * Use Redis Cluster, reached through these seed URIs. Every key of the registry must share one
+     * slot: a prefix holding a hash tag (such as {@code {titan}:discovery}) is used as given, and a
+     * prefix without one is used whole as the tag ({@code titan:discovery} becomes {@code
+     * {titan:discovery}}; logged once at INFO). Other nodes on the cluster, TypeScript ones
+     * included, and ACL key patterns must use that effective prefix.
      *
      * @param seedUris at least one seed URI
      * @return this builder
@@ -177,6 +186,21 @@ public final class Discovery {
     }
 
     /**
+     * Where the futures returned by the service (and its {@link RegistryView}) complete. Default:
+     * a pool of the service's own daemon threads, created on demand and shut down with the
+     * service. Never a Redis I/O thread, so a callback may block, even {@code join()} another
+     * lookup, without stalling replies or heartbeats. A caller's executor is never shut down by the
+     * library; it must not run tasks on the calling thread if callbacks may block.
+     *
+     * @param executor the executor
+     * @return this builder
+     */
+    public Builder callbackExecutor(Executor executor) {
+      this.callbackExecutor = Objects.requireNonNull(executor, "callbackExecutor");
+      return this;
+    }
+
+    /**
      * Builds the service; connects nothing.
      *
      * @return the service
@@ -190,11 +214,15 @@ public final class Discovery {
       if (clusterUris != null && clusterClient != null) {
         throw new IllegalArgumentException("choose either redisClusterUris or redisClusterClient, not both");
       }
-      Keys keys = new Keys(options.redisPrefix());
-      if (cluster && !keys.hasHashTag()) {
-        throw new IllegalArgumentException(
-            "redisPrefix must contain a hash tag in Redis Cluster, such as '{titan}:discovery', so that one script's keys share a slot; was '"
-                + options.redisPrefix() + "'");
+      DiscoveryOptions effective = options;
+      if (cluster && !new Keys(options.redisPrefix()).hasHashTag()) {
+        // every script touches keys of one node and the indexes together: they must share a
+        // slot, so the whole prefix becomes the hash tag
+        String tagged = "{" + options.redisPrefix() + "}";
+        effective = options.toBuilder().redisPrefix(tagged).build();
+        LOG.info("Redis Cluster: key prefix '{}' has no hash tag; using '{}' (keys {}:nodes:{{id}}, {}:index:...), "
+            + "so that all registry keys share one slot. Other nodes (TypeScript too) and ACL key patterns must use '{}'",
+            options.redisPrefix(), tagged, tagged, tagged, tagged);
       }
       String id = nodeId != null ? nodeId : NodeIdentity.generateNodeId();
       String addr = address != null ? address : NodeIdentity.detectAddress();
@@ -214,7 +242,7 @@ public final class Discovery {
         RedisURI uri = parse("redisUri", redisUri != null ? redisUri : "redis://localhost:6379");
         connection = new ConnectionSpec(uri, redisClient, null, List.of(), clientResources, sslOptions);
       }
-      return new DefaultDiscoveryService(connection, options, id, addr, services);
+      return new DefaultDiscoveryService(connection, effective, id, addr, services, callbackExecutor);
     }
 
     private static RedisURI parse(String what, String uri) {

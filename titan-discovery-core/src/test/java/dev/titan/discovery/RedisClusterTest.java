@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A real three-master Redis Cluster: registration, lookups, events (pub/sub crosses the cluster:
  * publisher and subscriber are connected to different nodes), cleanup by query and by the sweeper,
- * all under a hash-tagged prefix; an untagged prefix is refused with a clear message.
+ * all under a hash-tagged prefix; an untagged prefix is used whole as the hash tag.
  */
 class RedisClusterTest {
 
@@ -183,16 +183,28 @@ class RedisClusterTest {
   }
 
   @Test
-  void anUntaggedPrefixIsRefusedInClusterMode() {
-    assertThatThrownBy(() -> Discovery.builder().redisClusterUris(cluster.uris())
-            .options(options().redisPrefix("titan:discovery").build()).build())
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("hash tag")
-        .hasMessageContaining("'titan:discovery'");
-    assertThatThrownBy(() -> Discovery.builder().redisClusterUris(cluster.uris())
-            .options(options().redisPrefix("{}:discovery").build()).build())
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("'{}:discovery'");
+  void anUntaggedPrefixBecomesTheHashTagInClusterMode() {
+    // the defaults work on a cluster: the whole untagged prefix is used as the hash tag
+    String untagged = "titan-" + UUID.randomUUID().toString().substring(0, 8) + ":discovery";
+    String effective = "{" + untagged + "}";
+    DiscoveryService a = started(Discovery.builder().redisClusterUris(cluster.uris())
+        .options(TestRedis.fastOptions(untagged, channel).build())
+        .nodeId("a").address("10.0.0.1:8000").services(List.of(ServiceInfo.of("users", "1.0"))));
+    DiscoveryService client = started(Discovery.builder().redisClusterUris(cluster.uris())
+        .options(TestRedis.fastOptions(untagged, channel).clientMode(true).build()));
+    assertThat(ids(client.findNodesByService("users").join())).containsExactly("a");
+    assertThat(redis().exists(effective + ":nodes:a", effective + ":heartbeat:a", effective + ":index:nodes"))
+        .isEqualTo(3L);
+    assertThat(redis().exists(untagged + ":nodes:a")).isZero();
+    RedisServer owner = cluster.nodeFor(effective + ":index:nodes");
+    for (RedisServer n : cluster.nodes()) {
+      assertThat(n.command("KEYS", effective + ":*").contains(effective)).as("keys only on the slot owner").isEqualTo(n == owner);
+    }
+    // a tagged prefix is used as given
+    assertThat(((dev.titan.discovery.internal.DefaultDiscoveryService) a).options().redisPrefix()).isEqualTo(effective);
+    DiscoveryService tagged = Discovery.builder().redisClusterUris(cluster.uris()).options(options().build()).build();
+    assertThat(((dev.titan.discovery.internal.DefaultDiscoveryService) tagged).options().redisPrefix()).isEqualTo(prefix);
+    tagged.close();
   }
 
   @Test

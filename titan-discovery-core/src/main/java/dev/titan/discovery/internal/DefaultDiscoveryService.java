@@ -23,6 +23,7 @@ import dev.titan.discovery.DiscoveryStatus;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -63,7 +64,8 @@ public final class DefaultDiscoveryService implements DiscoveryService {
   private final Object lock = new Object();
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private @Nullable CompletableFuture<Parts> started; // guarded by lock
-  private @Nullable CompletableFuture<RedisLink> connecting; // guarded by lock
+  private ConnectionSpec.@Nullable Connecting connecting; // guarded by lock
+  private final Completions completions;
   private boolean stopRequested; // guarded by lock
   private volatile @Nullable Parts parts;
   private volatile @Nullable LocalRegistryView view; // created under lock
@@ -79,6 +81,23 @@ public final class DefaultDiscoveryService implements DiscoveryService {
    */
   public DefaultDiscoveryService(
       ConnectionSpec connection, DiscoveryOptions options, String nodeId, String address, List<ServiceInfo> services) {
+    this(connection, options, nodeId, address, services, null);
+  }
+
+  /**
+   * Creates the service; connects nothing.
+   *
+   * @param connection how to reach Redis
+   * @param options options
+   * @param nodeId initial node id
+   * @param address initial address
+   * @param services initial services
+   * @param callbackExecutor where returned futures complete, or null for a pool of the service's own
+   */
+  public DefaultDiscoveryService(
+      ConnectionSpec connection, DiscoveryOptions options, String nodeId, String address, List<ServiceInfo> services,
+      @Nullable Executor callbackExecutor) {
+    this.completions = new Completions(callbackExecutor);
     this.connection = connection;
     this.options = options;
     this.keys = new Keys(options.redisPrefix());
@@ -108,15 +127,23 @@ public final class DefaultDiscoveryService implements DiscoveryService {
       }
       if (started == null) {
         connecting = connection.open(options, scheduler);
-        started = connecting.thenCompose(this::startParts);
+        started = connecting.link().thenCompose(this::startParts);
         started.whenComplete((p, e) -> {
           if (e != null) {
             LOG.warn("DiscoveryService could not start: {}", RedisConnector.reason(e));
+            releaseThreads(); // a failed start is final: what it connected is closed already
           }
         });
       }
-      return started.thenApply(p -> null);
+      return completions.relay(started.thenApply(p -> null));
     }
+  }
+
+  /** Ends the service's own threads: the scheduler, the event thread, the completion pool. */
+  private void releaseThreads() {
+    hub.close();
+    scheduler.shutdownNow();
+    completions.close();
   }
 
   private CompletableFuture<Parts> startParts(RedisLink link) {
@@ -159,28 +186,31 @@ public final class DefaultDiscoveryService implements DiscoveryService {
   @Override
   public CompletableFuture<Void> stop() {
     CompletableFuture<Parts> s;
+    ConnectionSpec.@Nullable Connecting c;
     synchronized (lock) {
       if (stopRequested) {
         return stopped;
       }
       stopRequested = true;
       s = started;
-      if (connecting != null) { // still retrying to connect: give up now
-        connecting.completeExceptionally(new IllegalStateException("DiscoveryService stopped while starting"));
-      }
+      c = connecting;
+    }
+    if (c != null) { // still retrying to connect: give up now (no effect once connected)
+      c.cancel(new IllegalStateException("DiscoveryService stopped while starting"));
     }
     CompletableFuture<@Nullable Parts> ready = s == null
         ? CompletableFuture.completedFuture(null)
         : s.handle((p, e) -> parts);
-    ready.thenCompose(this::teardown).whenComplete((v, e) -> {
-      if (e != null) {
-        LOG.warn("Stopping was not clean: {}", RedisConnector.reason(e));
-      }
-      hub.close();
-      scheduler.shutdownNow();
-      LOG.info("DiscoveryService stopped");
-      stopped.complete(null);
-    });
+    ready.thenCompose(this::teardown)
+        .thenCompose(v -> c == null ? CompletableFuture.<Void>completedFuture(null) : c.released())
+        .whenComplete((v, e) -> {
+          if (e != null) {
+            LOG.warn("Stopping was not clean: {}", RedisConnector.reason(e));
+          }
+          LOG.info("DiscoveryService stopped");
+          completions.execute(() -> stopped.complete(null));
+          releaseThreads();
+        });
     return stopped;
   }
 
@@ -238,7 +268,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
       }
       s = started;
     }
-    return s == null ? notStarted.get() : s.thenCompose(action);
+    return s == null ? notStarted.get() : completions.relay(s.thenCompose(action));
   }
 
   // ---------------------------------------------------------------- writes
@@ -386,7 +416,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
       if (existing != null) {
         return existing;
       }
-      created = new LocalRegistryView(hub, scheduler);
+      created = new LocalRegistryView(hub, scheduler, completions);
       view = created;
       s = started;
     }

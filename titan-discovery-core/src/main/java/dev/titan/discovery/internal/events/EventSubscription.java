@@ -170,7 +170,7 @@ public final class EventSubscription {
       Observer o = observer;
       if (channel.equals(ch)) {
         if (o == null) {
-          hub.execute(() -> handle(message));
+          hub.submit(() -> handle(message));
           return;
         }
         DiscoveryEvent event = WireCodec.decodeEvent(message);
@@ -179,7 +179,7 @@ public final class EventSubscription {
         } catch (RuntimeException e) {
           LOG.warn("Observer failed on a message of {}", channel, e);
         }
-        hub.execute(() -> deliver(message, event));
+        hub.submit(() -> deliver(message, event));
       } else if (sequenceChannel.equals(ch) && o != null) {
         try {
           o.onSequence(message);

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -33,16 +35,37 @@ public record ConnectionSpec(
     @Nullable SslOptions sslOptions) {
 
   /**
+   * A connection under way: the link, and what releases a client we created when the connection
+   * fails or is given up.
+   *
+   * @param link the connector's own future: completing it exceptionally stops the retries
+   * @param released completes once a client and resources we created are shut down after a
+   *     failed or given-up connection (at once when the connection succeeded or nothing is ours)
+   */
+  public record Connecting(CompletableFuture<RedisLink> link, CompletableFuture<Void> released) {
+    /**
+     * Gives up: no further attempt is made, a client we created is shut down (see {@link
+     * #released()}), and a connection that an attempt in flight opens afterwards is closed.
+     *
+     * @param why the reason the link fails with
+     */
+    public void cancel(Throwable why) {
+      link.completeExceptionally(why);
+    }
+  }
+
+  /**
    * Creates the client when it is ours and connects (with retries, see {@link RedisConnector}).
-   * When nothing could be connected, a client we created is shut down again.
+   * When nothing could be connected, or the connection is given up, a client we created is shut
+   * down again, with its resources when those are ours too.
    *
    * @param options discovery options
    * @param scheduler runs retry delays
-   * @return the open link
+   * @return the connection under way
    */
-  public CompletableFuture<RedisLink> open(DiscoveryOptions options, ScheduledExecutorService scheduler) {
+  public Connecting open(DiscoveryOptions options, ScheduledExecutorService scheduler) {
     RedisTarget target;
-    Runnable release = null;
+    ClientResources ownResources = null;
     if (clusterClient != null) {
       target = new RedisTarget.Cluster(clusterClient, List.of(), false);
     } else if (client != null) {
@@ -50,9 +73,8 @@ public record ConnectionSpec(
     } else {
       ClientResources res = resources;
       if (res == null) {
-        ClientResources own = RedisConnector.ownedResources();
-        res = own;
-        release = () -> own.shutdown(0, 2, TimeUnit.SECONDS);
+        ownResources = RedisConnector.ownedResources();
+        res = ownResources;
       }
       if (!clusterSeeds.isEmpty()) {
         RedisClusterClient c = RedisClusterClient.create(res, clusterSeeds);
@@ -68,17 +90,36 @@ public record ConnectionSpec(
         target = new RedisTarget.Standalone(c, requireUri(), true);
       }
     }
-    RedisTarget t = target;
-    Runnable r = release;
-    return RedisConnector.connect(t, options, options.pubSubEnabled(), scheduler, r).whenComplete((link, e) -> {
-      if (e != null && t.owned()) { // nothing connected: release the client now
-        t.shutdownClient().whenComplete((x, y) -> {
-          if (r != null) {
-            r.run();
-          }
-        });
+    Supplier<CompletableFuture<Void>> release = target.owned() ? once(target, ownResources) : null;
+    CompletableFuture<RedisLink> link = RedisConnector.connect(target, options, options.pubSubEnabled(), scheduler, release);
+    CompletableFuture<Void> released = new CompletableFuture<>();
+    link.whenComplete((l, e) -> {
+      if (e == null || release == null) {
+        released.complete(null);
+      } else { // nothing connected, or given up: release the client now
+        release.get().whenComplete((x, y) -> released.complete(null));
       }
     });
+    return new Connecting(link, released);
+  }
+
+  /** Shuts down our client, then our resources (when ours), once however often it is called. */
+  private static Supplier<CompletableFuture<Void>> once(RedisTarget target, @Nullable ClientResources ownResources) {
+    AtomicReference<CompletableFuture<Void>> done = new AtomicReference<>();
+    return () -> {
+      CompletableFuture<Void> mine = new CompletableFuture<>();
+      if (!done.compareAndSet(null, mine)) {
+        return done.get();
+      }
+      target.shutdownClient().handle((x, e) -> null).whenComplete((x, e) -> {
+        if (ownResources == null) {
+          mine.complete(null);
+          return;
+        }
+        ownResources.shutdown(0, 2, TimeUnit.SECONDS).addListener(f -> mine.complete(null));
+      });
+      return mine;
+    };
   }
 
   private RedisURI requireUri() {

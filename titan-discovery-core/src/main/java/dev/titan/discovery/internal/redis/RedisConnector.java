@@ -25,6 +25,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,18 +105,20 @@ public final class RedisConnector {
    * @param options discovery options (connect timeout, retry delay)
    * @param withPubSub whether to open the pub/sub connection too
    * @param scheduler runs the retry delays
-   * @param releaseResources run after an owned client is shut down, or null
-   * @return the open link; fails with a {@link dev.titan.discovery.DiscoveryException} naming the address
+   * @param release shuts down the client and resources when they are ours (idempotent), or null
+   * @return the open link; fails with a {@link dev.titan.discovery.DiscoveryException} naming the
+   *     address. Completing it (exceptionally) from outside stops the retries: no attempt starts
+   *     after that, and a connection that an attempt in flight opens afterwards is closed.
    */
   public static CompletableFuture<RedisLink> connect(
       RedisTarget target,
       DiscoveryOptions options,
       boolean withPubSub,
       ScheduledExecutorService scheduler,
-      @Nullable Runnable releaseResources) {
+      @Nullable Supplier<CompletableFuture<Void>> release) {
     long deadline = System.nanoTime() + options.connectTimeout().toNanos();
     CompletableFuture<RedisLink> result = new CompletableFuture<>();
-    attempt(target, options, withPubSub, scheduler, releaseResources, deadline, 1, result);
+    attempt(target, options, withPubSub, scheduler, release, deadline, 1, result);
     return result;
   }
 
@@ -124,12 +127,15 @@ public final class RedisConnector {
       DiscoveryOptions options,
       boolean withPubSub,
       ScheduledExecutorService scheduler,
-      @Nullable Runnable releaseResources,
+      @Nullable Supplier<CompletableFuture<Void>> release,
       long deadline,
       int attempt,
       CompletableFuture<RedisLink> result) {
+    if (result.isDone()) {
+      return; // given up from outside (the service was stopped)
+    }
     long remaining = deadline - System.nanoTime();
-    openOnce(target, withPubSub, releaseResources)
+    openOnce(target, withPubSub, release)
         .orTimeout(Math.max(1, remaining), TimeUnit.NANOSECONDS)
         .whenComplete((link, error) -> {
           if (error == null) {
@@ -152,14 +158,18 @@ public final class RedisConnector {
             return;
           }
           LOG.debug("Connecting to {} failed (attempt {}): {}", target.describe(), attempt, reason(cause));
-          scheduler.schedule(
-              () -> attempt(target, options, withPubSub, scheduler, releaseResources, deadline, attempt + 1, result),
-              delayNanos, TimeUnit.NANOSECONDS);
+          try {
+            scheduler.schedule(
+                () -> attempt(target, options, withPubSub, scheduler, release, deadline, attempt + 1, result),
+                delayNanos, TimeUnit.NANOSECONDS);
+          } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            result.completeExceptionally(new IllegalStateException("DiscoveryService stopped while connecting"));
+          }
         });
   }
 
   private static CompletableFuture<RedisLink> openOnce(
-      RedisTarget target, boolean withPubSub, @Nullable Runnable releaseResources) {
+      RedisTarget target, boolean withPubSub, @Nullable Supplier<CompletableFuture<Void>> release) {
     CompletableFuture<? extends StatefulConnection<String, String>> main;
     CompletableFuture<? extends StatefulRedisPubSubConnection<String, String>> pubSub;
     if (target instanceof RedisTarget.Standalone s) {
@@ -181,7 +191,7 @@ public final class RedisConnector {
           RedisClusterAsyncCommands<String, String> commands = conn instanceof StatefulRedisConnection<String, String> sc
               ? sc.async()
               : ((StatefulRedisClusterConnection<String, String>) conn).async();
-          return new RedisLink(target, conn, commands, ps, releaseResources);
+          return new RedisLink(target, conn, commands, ps, release);
         })
         .whenComplete((link, error) -> {
           if (error != null) { // close whichever half did open

@@ -6,6 +6,7 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,19 +19,19 @@ public final class RedisLink {
   private final StatefulConnection<String, String> connection;
   private final RedisClusterAsyncCommands<String, String> commands;
   private final @Nullable StatefulRedisPubSubConnection<String, String> pubSub;
-  private final @Nullable Runnable releaseResources;
+  private final @Nullable Supplier<CompletableFuture<Void>> release;
 
   RedisLink(
       RedisTarget target,
       StatefulConnection<String, String> connection,
       RedisClusterAsyncCommands<String, String> commands,
       @Nullable StatefulRedisPubSubConnection<String, String> pubSub,
-      @Nullable Runnable releaseResources) {
+      @Nullable Supplier<CompletableFuture<Void>> release) {
     this.target = target;
     this.connection = connection;
     this.commands = commands;
     this.pubSub = pubSub;
-    this.releaseResources = releaseResources;
+    this.release = release;
   }
 
   /**
@@ -70,7 +71,8 @@ public final class RedisLink {
   }
 
   /**
-   * Closes the connections, then shuts down the client and its resources if they are ours.
+   * Closes the connections, then shuts down the client and its resources if they are ours (and
+   * waits for that).
    *
    * @return completes when everything is closed
    */
@@ -82,16 +84,7 @@ public final class RedisLink {
     closing.add(connection.closeAsync());
     CompletableFuture<Void> all = CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0]))
         .handle((v, e) -> null);
-    if (!target.owned()) {
-      return all;
-    }
-    return all.thenCompose(v -> {
-      return target.shutdownClient().handle((x, e) -> {
-        if (releaseResources != null) {
-          releaseResources.run();
-        }
-        return null;
-      });
-    });
+    Supplier<CompletableFuture<Void>> r = release;
+    return r == null ? all : all.thenCompose(v -> r.get());
   }
 }

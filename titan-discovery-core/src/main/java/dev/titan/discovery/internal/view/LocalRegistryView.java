@@ -4,6 +4,7 @@ import dev.titan.discovery.DiscoveryEvent;
 import dev.titan.discovery.DiscoveryListener;
 import dev.titan.discovery.NodeInfo;
 import dev.titan.discovery.RegistryView;
+import dev.titan.discovery.internal.Completions;
 import dev.titan.discovery.internal.Keys;
 import dev.titan.discovery.internal.events.EventHub;
 import dev.titan.discovery.internal.events.EventSubscription;
@@ -42,6 +43,7 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
   private final ViewIndex index = new ViewIndex();
   private final EventHub hub;
   private final ScheduledExecutorService scheduler;
+  private final Completions completions;
   private final List<DiscoveryListener> listeners = new CopyOnWriteArrayList<>();
   private final CompletableFuture<RegistryView> ready = new CompletableFuture<>();
   private volatile @Nullable ViewSync sync;
@@ -54,10 +56,12 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
    *
    * @param hub the event thread of the discovery service
    * @param scheduler runs the probe
+   * @param completions where the futures handed to users complete (never a Redis I/O thread)
    */
-  public LocalRegistryView(EventHub hub, ScheduledExecutorService scheduler) {
+  public LocalRegistryView(EventHub hub, ScheduledExecutorService scheduler, Completions completions) {
     this.hub = hub;
     this.scheduler = scheduler;
+    this.completions = completions;
   }
 
   /**
@@ -133,8 +137,11 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
     if (listeners.isEmpty()) {
       return;
     }
-    hub.execute(() -> {
+    hub.submit(() -> {
       for (DiscoveryListener l : listeners) {
+        if (hub.isClosed()) {
+          return;
+        }
         try {
           l.onEvent(e);
         } catch (RuntimeException ex) {
@@ -252,7 +259,7 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
 
   @Override
   public CompletableFuture<RegistryView> ready() {
-    return ready.copy();
+    return completions.relay(ready.copy());
   }
 
   @Override
@@ -261,7 +268,7 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
     if (s == null || closed) {
       return CompletableFuture.failedFuture(new IllegalStateException("the view is not running"));
     }
-    return s.resync();
+    return completions.relay(s.resync());
   }
 
   @Override
