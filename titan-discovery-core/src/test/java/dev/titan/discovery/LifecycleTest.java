@@ -117,14 +117,17 @@ class LifecycleTest extends RedisTestBase {
   }
 
   @Test
-  void startSucceedsWhenRedisComesUpWhileItRetries() {
-    int port = RedisServer.freePort();
+  void startSucceedsWhenRedisComesUpWhileItRetries() throws Exception {
+    RefusingPort refusing = new RefusingPort();
+    int port = refusing.port();
     DiscoveryService d = Discovery.builder().redisUri("redis://127.0.0.1:" + port)
-        .options(t.fastOptions().connectTimeout(Duration.ofSeconds(10)).build())
+        .options(t.fastOptions().connectTimeout(Duration.ofSeconds(20)).build())
         .nodeId("late").address("10.0.0.1:80").build();
     t.track(d);
     CompletableFuture<Void> started = d.start();
-    await().pollDelay(Duration.ofMillis(300)).until(() -> !started.isDone()); // it is retrying
+    await().atMost(Duration.ofSeconds(10)).until(() -> refusing.accepted.get() >= 2); // it is retrying
+    assertThat(started).isNotDone();
+    refusing.close();
     try (RedisServer late = RedisServer.start(port, List.of())) {
       started.join();
       assertThat(d.isRegistered()).isTrue();
