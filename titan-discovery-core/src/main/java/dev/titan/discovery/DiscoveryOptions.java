@@ -139,8 +139,9 @@ public final class DiscoveryOptions {
   }
 
   /**
-   * The prefix of every Redis key. For Redis Cluster it must contain a hash tag, such as {@code
-   * {titan}:discovery}, so that all keys share one slot.
+   * The prefix of every Redis key. On Redis Cluster all keys must share one slot: a prefix with a
+   * hash tag, such as {@code {titan}:discovery}, is used as given, and one without is used whole
+   * as the tag ({@code {titan:discovery}}) by {@link Discovery.Builder#build()}.
    *
    * @return the prefix
    */
