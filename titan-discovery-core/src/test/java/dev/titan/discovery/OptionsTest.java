@@ -67,12 +67,18 @@ class OptionsTest {
   }
 
   @Test
-  void clusterNeedsAHashTaggedPrefix() {
-    assertThatThrownBy(() -> Discovery.builder().redisClusterUris(java.util.List.of("redis://127.0.0.1:7000")).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("redisPrefix").hasMessageContaining("titan:discovery");
+  void clusterUsesAnUntaggedPrefixWholeAsTheHashTag() {
+    DiscoveryService untagged = Discovery.builder().redisClusterUris(java.util.List.of("redis://127.0.0.1:7000")).build();
+    assertThat(((dev.titan.discovery.internal.DefaultDiscoveryService) untagged).options().redisPrefix())
+        .isEqualTo("{titan:discovery}");
+    untagged.close();
     DiscoveryService ok = Discovery.builder().redisClusterUris(java.util.List.of("redis://127.0.0.1:7000"))
         .options(DiscoveryOptions.builder().redisPrefix("{titan}:discovery").build()).build();
+    assertThat(((dev.titan.discovery.internal.DefaultDiscoveryService) ok).options().redisPrefix()).isEqualTo("{titan}:discovery");
     ok.close(); // never started: nothing to release, must not hang
+    DiscoveryService standalone = Discovery.builder().redisUri("redis://127.0.0.1:7000").build();
+    assertThat(((dev.titan.discovery.internal.DefaultDiscoveryService) standalone).options().redisPrefix()).isEqualTo("titan:discovery");
+    standalone.close();
   }
 
   @Test
