@@ -58,6 +58,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
   private final DiscoveryOptions options;
   private final Keys keys;
   private final LocalNode node;
+  private final boolean registerOnStart;
   private final EventHub hub = new EventHub();
   private final ScheduledExecutorService scheduler;
   private final Object lock = new Object();
@@ -65,11 +66,12 @@ public final class DefaultDiscoveryService implements DiscoveryService {
   private @Nullable CompletableFuture<Parts> started; // guarded by lock
   private @Nullable CompletableFuture<RedisLink> connecting; // guarded by lock
   private boolean stopRequested; // guarded by lock
+  private boolean registerRequested; // guarded by lock: registerNode() before start()
   private volatile @Nullable Parts parts;
   private volatile @Nullable LocalRegistryView view; // created under lock
 
   /**
-   * Creates the service; connects nothing.
+   * Creates the service; connects nothing; {@link #start()} registers this node.
    *
    * @param connection how to reach Redis
    * @param options options
@@ -79,6 +81,24 @@ public final class DefaultDiscoveryService implements DiscoveryService {
    */
   public DefaultDiscoveryService(
       ConnectionSpec connection, DiscoveryOptions options, String nodeId, String address, List<ServiceInfo> services) {
+    this(connection, options, nodeId, address, services, true);
+  }
+
+  /**
+   * Creates the service; connects nothing.
+   *
+   * @param connection how to reach Redis
+   * @param options options
+   * @param nodeId initial node id
+   * @param address initial address
+   * @param services initial services
+   * @param registerOnStart whether {@link #start()} registers this node, or only {@link
+   *     #register()} (or {@link #registerNode}) does
+   */
+  public DefaultDiscoveryService(
+      ConnectionSpec connection, DiscoveryOptions options, String nodeId, String address, List<ServiceInfo> services,
+      boolean registerOnStart) {
+    this.registerOnStart = registerOnStart;
     this.connection = connection;
     this.options = options;
     this.keys = new Keys(options.redisPrefix());
@@ -138,10 +158,14 @@ public final class DefaultDiscoveryService implements DiscoveryService {
     Sweeper sweeper = new Sweeper(writer, scheduler, () -> node.get().nodeId());
     ConfirmedActiveNodes activeNodes = new ConfirmedActiveNodes(() -> view, reader, writer, link.commands(), keys);
     Parts p = new Parts(link, writer, reader, registrar, subscription, sweeper, activeNodes);
+    boolean registerNow;
+    synchronized (lock) {
+      registerNow = registrar != null && (registerOnStart || registerRequested);
+    }
     CompletableFuture<Void> subscribed = subscription == null ? CompletableFuture.completedFuture(null) : subscription.start();
     CompletableFuture<Parts> result = new CompletableFuture<>();
     subscribed
-        .thenCompose(v -> registrar == null ? CompletableFuture.completedFuture(null) : registrar.start())
+        .thenCompose(v -> registerNow ? registrar.start() : CompletableFuture.completedFuture(null))
         .whenComplete((v, e) -> {
           if (e == null) {
             parts = p;
@@ -219,14 +243,36 @@ public final class DefaultDiscoveryService implements DiscoveryService {
         new IllegalStateException("DiscoveryService is not started: call start() first")));
   }
 
-  /** Registers this node's changed identity when running; applies locally otherwise. */
+  /**
+   * Writes this node's changed identity when registered; applies it locally otherwise (start()
+   * or register() writes it later).
+   */
   private CompletableFuture<Void> syncOwn() {
     if (options.clientMode()) {
       return CompletableFuture.completedFuture(null);
     }
     return whenStarted(
-        p -> p.registrar() == null ? CompletableFuture.completedFuture(null) : p.registrar().sync(),
-        () -> CompletableFuture.completedFuture(null)); // start() will register it
+        p -> p.registrar() == null || !p.registrar().isStarted() ? CompletableFuture.completedFuture(null) : p.registrar().sync(),
+        () -> CompletableFuture.completedFuture(null)); // start() or register() will register it
+  }
+
+  /** Registers this node now when started, or on start() when not started yet; never in client mode. */
+  private CompletableFuture<Void> registerOwn() {
+    if (options.clientMode()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Parts> s;
+    synchronized (lock) {
+      if (stopRequested) {
+        return CompletableFuture.failedFuture(new IllegalStateException("DiscoveryService is stopped"));
+      }
+      if (started == null) {
+        registerRequested = true; // start() registers it
+        return CompletableFuture.completedFuture(null);
+      }
+      s = started;
+    }
+    return s.thenCompose(p -> p.registrar().start());
   }
 
   private <T> CompletableFuture<T> whenStarted(
@@ -244,12 +290,20 @@ public final class DefaultDiscoveryService implements DiscoveryService {
   // ---------------------------------------------------------------- writes
 
   @Override
+  public CompletableFuture<Void> register() {
+    if (options.clientMode()) {
+      return CompletableFuture.failedFuture(new IllegalStateException("DiscoveryService is in client mode: it registers nothing"));
+    }
+    return withParts(p -> p.registrar().start());
+  }
+
+  @Override
   public CompletableFuture<Void> registerNode(String nodeId, String address, List<ServiceInfo> services) {
     Validation.nodeId(nodeId);
     Validation.address(address);
     List<ServiceInfo> list = Validation.services(services);
     node.update(s -> new Snapshot(nodeId, address, list));
-    return syncOwn();
+    return registerOwn();
   }
 
   @Override
