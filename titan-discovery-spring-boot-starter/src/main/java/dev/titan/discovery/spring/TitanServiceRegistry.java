@@ -15,12 +15,12 @@ import org.springframework.cloud.client.serviceregistry.ServiceRegistry;
 /**
  * Spring Cloud {@link ServiceRegistry} on the application's {@link DiscoveryService}.
  *
- * <p>The discovery service is this application's node in the registry: it registers and
- * heartbeats from context start. {@link #register} gives the node the registration's id, address
- * and service; {@link #deregister} withdraws the service, so that no caller finds it any more,
- * while the node itself leaves the registry (NODE_DEREGISTERED) when the context stops. A
- * registration with another node id than the application's is removed outright. In client mode
- * nothing is written.
+ * <p>The discovery service is this application's node in the registry. It starts with the
+ * context but registers nothing by itself: {@link #register} gives the node the registration's
+ * id, address and service and registers it (its heartbeat runs from then on); {@link
+ * #deregister} withdraws the service, so that no caller finds it any more, while the node itself
+ * leaves the registry (NODE_DEREGISTERED) when the context stops. A registration with another
+ * node id than the application's is removed outright. In client mode nothing is written.
  */
 public class TitanServiceRegistry implements ServiceRegistry<TitanRegistration> {
 
