@@ -214,6 +214,30 @@ class TitanDiscoveryAutoConfigurationTest {
   }
 
   @Test
+  void registrationKeepsTheApplicationsOwnServicesAndReplacesOneOfTheSameName() {
+    runner.withPropertyValues("titan.discovery.node-id=merging-node").run(ctx -> {
+      DiscoveryService discovery = ctx.getBean(DiscoveryService.class);
+      TitanServiceRegistry registry = ctx.getBean(TitanServiceRegistry.class);
+      discovery.registerService(ServiceInfo.of("orders", "0.9")).join();
+      discovery.registerService(ServiceInfo.of("audit")).join();
+      TitanRegistration registration = new TitanRegistration("merging-node", "orders", "127.0.0.1", 8082, "1.0");
+      registry.register(registration);
+      assertThat(servicesInRedis(discovery)).containsExactly(ServiceInfo.of("orders", "1.0"), ServiceInfo.of("audit"));
+      registry.setStatus(registration, "OUT_OF_SERVICE");
+      assertThat(servicesInRedis(discovery)).containsExactly(ServiceInfo.of("audit"));
+      registry.setStatus(registration, "UP");
+      assertThat(servicesInRedis(discovery)).containsExactly(ServiceInfo.of("audit"), ServiceInfo.of("orders", "1.0"));
+      registry.deregister(registration);
+      assertThat(servicesInRedis(discovery)).containsExactly(ServiceInfo.of("audit"));
+      assertThat(discovery.isRegistered()).isTrue();
+    });
+  }
+
+  private static List<ServiceInfo> servicesInRedis(DiscoveryService discovery) {
+    return discovery.getNodeInfo(discovery.getNodeId()).join().orElseThrow().services();
+  }
+
+  @Test
   void usesSpringDataRedisSettingsWithoutRedisUrl() {
     new ApplicationContextRunner()
         .withConfiguration(TITAN)
