@@ -61,6 +61,7 @@ public final class Discovery {
     private @Nullable String address;
     private List<ServiceInfo> services = List.of();
     private @Nullable Executor callbackExecutor;
+    private boolean registerOnStart = true;
 
     private Builder() {}
 
@@ -201,6 +202,22 @@ public final class Discovery {
     }
 
     /**
+     * Whether {@link DiscoveryService#start()} registers this node; default true. With false,
+     * {@code start()} connects, subscribes, runs the sweeper and answers lookups but writes
+     * nothing for this node ({@link DiscoveryService#isRegistered()} stays false, changes of its
+     * identity stay local) until {@link DiscoveryService#register()} or {@link
+     * DiscoveryService#registerNode} registers it: for an application that knows its address
+     * only later, such as a web server on a random port. No effect in client mode.
+     *
+     * @param registerOnStart false to register later, with {@link DiscoveryService#register()}
+     * @return this builder
+     */
+    public Builder registerOnStart(boolean registerOnStart) {
+      this.registerOnStart = registerOnStart;
+      return this;
+    }
+
+    /**
      * Builds the service; connects nothing.
      *
      * @return the service
@@ -242,7 +259,7 @@ public final class Discovery {
         RedisURI uri = parse("redisUri", redisUri != null ? redisUri : "redis://localhost:6379");
         connection = new ConnectionSpec(uri, redisClient, null, List.of(), clientResources, sslOptions);
       }
-      return new DefaultDiscoveryService(connection, effective, id, addr, services, callbackExecutor);
+      return new DefaultDiscoveryService(connection, effective, id, addr, services, registerOnStart, callbackExecutor);
     }
 
     private static RedisURI parse(String what, String uri) {

@@ -17,6 +17,11 @@ import org.jspecify.annotations.Nullable;
  * #updateAddress}, ...) made before {@code start()} are applied locally and registered by {@code
  * start()}; in client mode they stay local.
  *
+ * <p>Built with {@link Discovery.Builder#registerOnStart(boolean) registerOnStart(false)}, {@code
+ * start()} connects, subscribes, sweeps and answers lookups but writes nothing for this node:
+ * identity changes stay local until {@link #register()} (or {@link #registerNode}) registers the
+ * node with its identity at that moment; from then on they are written as usual.
+ *
  * <p>Invalid arguments (a blank service name, an address that is not {@code host:port}, a node id
  * with characters that do not belong in a Redis key) throw {@link IllegalArgumentException} at
  * once, with a message naming the argument and the value.
@@ -25,7 +30,9 @@ public interface DiscoveryService extends AutoCloseable {
 
   /**
    * Connects to Redis, subscribes to events (when pub/sub is on), registers this node and starts
-   * its heartbeat (unless in client mode). Calling it again returns the same outcome.
+   * its heartbeat (unless in client mode, or built with {@link
+   * Discovery.Builder#registerOnStart(boolean) registerOnStart(false)}: then {@link #register()}
+   * registers it later). Calling it again returns the same outcome.
    *
    * @return completes when running; fails with {@link DiscoveryException} naming the Redis
    *     address when Redis cannot be reached within the connect timeout, or with {@link
@@ -35,17 +42,35 @@ public interface DiscoveryService extends AutoCloseable {
 
   /**
    * Stops gracefully: heartbeat stopped and awaited, node deregistered (NODE_DEREGISTERED
-   * published), subscription closed, connections we opened closed. Idempotent and safe to call
-   * from several threads: every call returns the same future, which never fails.
+   * published; a node that was never registered writes and publishes nothing), subscription
+   * closed, connections we opened closed. Idempotent and safe to call from several threads:
+   * every call returns the same future, which never fails.
    *
    * @return completes when stopped
    */
   CompletableFuture<Void> stop();
 
   /**
+   * Registers this node with its current identity (id, address and services, as set by the
+   * builder and by {@link #registerNode}, {@link #updateAddress}, {@link #registerService}, ...)
+   * and starts its heartbeat. For a service built with {@link
+   * Discovery.Builder#registerOnStart(boolean) registerOnStart(false)}, whose {@link #start()}
+   * registers nothing. Idempotent: while registered, a further call writes the current identity
+   * (NODE_REGISTERED is published once, when the node appears).
+   *
+   * @return completes when Redis has the node; fails with {@link IllegalStateException} before
+   *     {@link #start()}, after {@link #stop()} and in client mode, and with {@link
+   *     DiscoveryException} when every attempt to write failed (the heartbeat keeps trying)
+   */
+  CompletableFuture<Void> register();
+
+  /**
    * Sets this node's identity (id, address and services) and registers it at once, as the
-   * TypeScript implementation does. When the id changes while registered, the old id is
-   * deregistered first so that no ghost lingers until its TTL.
+   * TypeScript implementation does, also when built with {@link
+   * Discovery.Builder#registerOnStart(boolean) registerOnStart(false)} and not registered yet
+   * (like {@link #register()}). Before {@link #start()} the identity is set locally and {@code
+   * start()} registers it; in client mode it stays local. When the id changes while registered,
+   * the old id is deregistered first so that no ghost lingers until its TTL.
    *
    * @param nodeId the node id
    * @param address {@code host:port}

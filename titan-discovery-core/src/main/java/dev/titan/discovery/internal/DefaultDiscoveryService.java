@@ -59,6 +59,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
   private final DiscoveryOptions options;
   private final Keys keys;
   private final LocalNode node;
+  private final boolean registerOnStart;
   private final EventHub hub = new EventHub();
   private final ScheduledExecutorService scheduler;
   private final Object lock = new Object();
@@ -67,11 +68,12 @@ public final class DefaultDiscoveryService implements DiscoveryService {
   private ConnectionSpec.@Nullable Connecting connecting; // guarded by lock
   private final Completions completions;
   private boolean stopRequested; // guarded by lock
+  private boolean registerRequested; // guarded by lock: registerNode() before start()
   private volatile @Nullable Parts parts;
   private volatile @Nullable LocalRegistryView view; // created under lock
 
   /**
-   * Creates the service; connects nothing.
+   * Creates the service; connects nothing; {@link #start()} registers this node.
    *
    * @param connection how to reach Redis
    * @param options options
@@ -81,7 +83,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
    */
   public DefaultDiscoveryService(
       ConnectionSpec connection, DiscoveryOptions options, String nodeId, String address, List<ServiceInfo> services) {
-    this(connection, options, nodeId, address, services, null);
+    this(connection, options, nodeId, address, services, true, null);
   }
 
   /**
@@ -92,12 +94,15 @@ public final class DefaultDiscoveryService implements DiscoveryService {
    * @param nodeId initial node id
    * @param address initial address
    * @param services initial services
+   * @param registerOnStart whether {@link #start()} registers this node, or only {@link
+   *     #register()} (or {@link #registerNode}) does
    * @param callbackExecutor where returned futures complete, or null for a pool of the service's own
    */
   public DefaultDiscoveryService(
       ConnectionSpec connection, DiscoveryOptions options, String nodeId, String address, List<ServiceInfo> services,
-      @Nullable Executor callbackExecutor) {
+      boolean registerOnStart, @Nullable Executor callbackExecutor) {
     this.completions = new Completions(callbackExecutor);
+    this.registerOnStart = registerOnStart;
     this.connection = connection;
     this.options = options;
     this.keys = new Keys(options.redisPrefix());
@@ -165,10 +170,14 @@ public final class DefaultDiscoveryService implements DiscoveryService {
     Sweeper sweeper = new Sweeper(writer, scheduler, () -> node.get().nodeId());
     ConfirmedActiveNodes activeNodes = new ConfirmedActiveNodes(() -> view, reader, writer, link.commands(), keys);
     Parts p = new Parts(link, writer, reader, registrar, subscription, sweeper, activeNodes);
+    boolean registerNow;
+    synchronized (lock) {
+      registerNow = registrar != null && (registerOnStart || registerRequested);
+    }
     CompletableFuture<Void> subscribed = subscription == null ? CompletableFuture.completedFuture(null) : subscription.start();
     CompletableFuture<Parts> result = new CompletableFuture<>();
     subscribed
-        .thenCompose(v -> registrar == null ? CompletableFuture.completedFuture(null) : registrar.start())
+        .thenCompose(v -> registerNow ? registrar.start() : CompletableFuture.completedFuture(null))
         .whenComplete((v, e) -> {
           if (e == null) {
             parts = p;
@@ -249,14 +258,36 @@ public final class DefaultDiscoveryService implements DiscoveryService {
         new IllegalStateException("DiscoveryService is not started: call start() first")));
   }
 
-  /** Registers this node's changed identity when running; applies locally otherwise. */
+  /**
+   * Writes this node's changed identity when registered; applies it locally otherwise (start()
+   * or register() writes it later).
+   */
   private CompletableFuture<Void> syncOwn() {
     if (options.clientMode()) {
       return CompletableFuture.completedFuture(null);
     }
     return whenStarted(
-        p -> p.registrar() == null ? CompletableFuture.completedFuture(null) : p.registrar().sync(),
-        () -> CompletableFuture.completedFuture(null)); // start() will register it
+        p -> p.registrar() == null || !p.registrar().isStarted() ? CompletableFuture.completedFuture(null) : p.registrar().sync(),
+        () -> CompletableFuture.completedFuture(null)); // start() or register() will register it
+  }
+
+  /** Registers this node now when started, or on start() when not started yet; never in client mode. */
+  private CompletableFuture<Void> registerOwn() {
+    if (options.clientMode()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Parts> s;
+    synchronized (lock) {
+      if (stopRequested) {
+        return CompletableFuture.failedFuture(new IllegalStateException("DiscoveryService is stopped"));
+      }
+      if (started == null) {
+        registerRequested = true; // start() registers it
+        return CompletableFuture.completedFuture(null);
+      }
+      s = started;
+    }
+    return completions.relay(s.thenCompose(p -> p.registrar().start()));
   }
 
   private <T> CompletableFuture<T> whenStarted(
@@ -274,12 +305,20 @@ public final class DefaultDiscoveryService implements DiscoveryService {
   // ---------------------------------------------------------------- writes
 
   @Override
+  public CompletableFuture<Void> register() {
+    if (options.clientMode()) {
+      return CompletableFuture.failedFuture(new IllegalStateException("DiscoveryService is in client mode: it registers nothing"));
+    }
+    return withParts(p -> p.registrar().start());
+  }
+
+  @Override
   public CompletableFuture<Void> registerNode(String nodeId, String address, List<ServiceInfo> services) {
     Validation.nodeId(nodeId);
     Validation.address(address);
     List<ServiceInfo> list = Validation.services(services);
     node.update(s -> new Snapshot(nodeId, address, list));
-    return syncOwn();
+    return registerOwn();
   }
 
   @Override

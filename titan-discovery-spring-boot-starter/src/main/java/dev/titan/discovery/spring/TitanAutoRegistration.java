@@ -18,8 +18,10 @@ import org.springframework.util.ClassUtils;
 /**
  * Registers the application itself: a web application as soon as its web server is up (its
  * actual port, so {@code server.port=0} works), any other application on {@link
- * ApplicationReadyEvent}. It deregisters when the context stops, before the web server shuts down,
- * so callers stop choosing this instance while it still answers requests in flight.
+ * ApplicationReadyEvent}. The registration adds the application's service to the services the
+ * node already offers (those the application registered itself stay). When the context stops,
+ * before the web server shuts down, it withdraws every service of the node, so callers stop
+ * choosing this instance while it still answers requests in flight.
  *
  * <p>Service name {@code titan.discovery.service-name}, else {@code spring.application.name};
  * version {@code titan.discovery.service-version}; host {@code titan.discovery.host}, else the
@@ -137,13 +139,13 @@ public class TitanAutoRegistration implements SmartApplicationListener, SmartLif
     running = true;
   }
 
-  /** Deregisters, before the web server stops taking requests. */
+  /** Withdraws the node's services, before the web server stops taking requests. */
   @Override
   public void stop() {
     running = false;
     TitanRegistration r = registered.getAndSet(null);
     if (r != null) {
-      registry.deregister(r);
+      registry.withdrawAll(r);
     }
   }
 

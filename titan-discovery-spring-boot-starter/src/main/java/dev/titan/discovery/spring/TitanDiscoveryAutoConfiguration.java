@@ -44,7 +44,12 @@ public class TitanDiscoveryAutoConfiguration {
   public TitanDiscoveryAutoConfiguration() {}
 
   /**
-   * The application's discovery service: built from the properties, not yet started.
+   * The application's discovery service: built from the properties, not yet started. Built with
+   * {@code registerOnStart(false)}: starting it with the context connects, subscribes and answers
+   * lookups, but registers nothing; the node is registered once its address is known, by {@link
+   * TitanAutoRegistration} (or by the application through {@link TitanServiceRegistry} or {@link
+   * DiscoveryService#register()}), so no node with a placeholder address or without services
+   * ever appears, and nothing at all is written with auto-registration off.
    *
    * @param properties the settings
    * @param endpoint Redis from Spring Data Redis settings, when there are some
@@ -60,7 +65,7 @@ public class TitanDiscoveryAutoConfiguration {
       ObjectProvider<ClientResources> clientResources,
       Environment environment) {
     RedisEndpoint redis = redisEndpoint(properties, endpoint);
-    Discovery.Builder builder = Discovery.builder().options(properties.toOptions());
+    Discovery.Builder builder = Discovery.builder().options(properties.toOptions()).registerOnStart(false);
     redis.applyTo(builder);
     ClientResources resources = clientResources.getIfUnique();
     if (resources != null) {
@@ -79,7 +84,7 @@ public class TitanDiscoveryAutoConfiguration {
       }
       int port = properties.getPort() != null ? properties.getPort()
           : serverPort != null && serverPort > 0 ? serverPort : detected != null ? detected.port() : 3000;
-      discovery.updateAddress(host + ":" + port); // before start(): applied locally, registered by start()
+      discovery.updateAddress(host + ":" + port); // before start(): applied locally, written by the registration
     }
     LOG.debug("Titan discovery uses Redis from {}", redis.source());
     return discovery;

@@ -1,6 +1,7 @@
 package dev.titan.discovery.spring;
 
 import dev.titan.discovery.DiscoveryService;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -28,12 +29,14 @@ public class TitanDiscoveryHealthAutoConfiguration {
    *
    * @param discovery the discovery service
    * @param properties the settings
+   * @param autoRegistration present when the node is to be registered automatically
    * @return the indicator
    */
   @Bean
   @ConditionalOnMissingBean(name = "titanDiscoveryHealthIndicator")
   public TitanDiscoveryHealthIndicator titanDiscoveryHealthIndicator(
-      DiscoveryService discovery, TitanDiscoveryProperties properties) {
-    return new TitanDiscoveryHealthIndicator(discovery, properties.isClientMode(), properties.getHeartbeatTtl());
+      DiscoveryService discovery, TitanDiscoveryProperties properties, ObjectProvider<TitanAutoRegistration> autoRegistration) {
+    return new TitanDiscoveryHealthIndicator(discovery, properties.isClientMode(),
+        autoRegistration.getIfAvailable() != null, properties.getHeartbeatTtl());
   }
 }

@@ -2,8 +2,12 @@ package dev.titan.discovery.spring;
 
 import dev.titan.discovery.DiscoveryException;
 import dev.titan.discovery.DiscoveryService;
+import dev.titan.discovery.ServiceInfo;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -15,12 +19,15 @@ import org.springframework.cloud.client.serviceregistry.ServiceRegistry;
 /**
  * Spring Cloud {@link ServiceRegistry} on the application's {@link DiscoveryService}.
  *
- * <p>The discovery service is this application's node in the registry: it registers and
- * heartbeats from context start. {@link #register} gives the node the registration's id, address
- * and service; {@link #deregister} withdraws the service, so that no caller finds it any more,
- * while the node itself leaves the registry (NODE_DEREGISTERED) when the context stops. A
- * registration with another node id than the application's is removed outright. In client mode
- * nothing is written.
+ * <p>The discovery service is this application's node in the registry. It starts with the
+ * context but registers nothing by itself: {@link #register} gives the node the registration's
+ * id and address, adds the registration's service to the services the node already offers (the
+ * application may add its own with {@link DiscoveryService#registerService}; one of the same
+ * name is replaced) and registers it (its heartbeat runs from then on); {@link #deregister}
+ * withdraws only the registration's service, so that no caller finds it any more, while the node
+ * and its other services stay until the context stops (NODE_DEREGISTERED). A registration with
+ * another node id than the application's is removed outright. In client mode nothing is
+ * written.
  */
 public class TitanServiceRegistry implements ServiceRegistry<TitanRegistration> {
 
@@ -52,7 +59,8 @@ public class TitanServiceRegistry implements ServiceRegistry<TitanRegistration> 
   }
 
   /**
-   * Registers the application's node with the registration's id, address and service.
+   * Registers the application's node with the registration's id and address, offering the
+   * registration's service next to the services it already offers.
    *
    * @param registration the registration
    * @throws DiscoveryException when Redis did not take it
@@ -63,25 +71,42 @@ public class TitanServiceRegistry implements ServiceRegistry<TitanRegistration> 
       LOG.info("Titan discovery is in client mode: {} is not registered", registration);
       return;
     }
-    await(discovery.registerNode(registration.getInstanceId(), registration.getAddress(), registration.getServices()),
+    List<ServiceInfo> services = merge(discovery.getServices(), registration.getServices());
+    await(discovery.registerNode(registration.getInstanceId(), registration.getAddress(), services),
         "Registration of " + registration);
     events.ownChange();
     LOG.info("Registered {}", registration);
   }
 
   /**
-   * Withdraws the registration's service (the application's own node), or removes another node.
+   * Withdraws the registration's service from the application's own node (its other services
+   * stay), or removes another node.
    *
    * @param registration the registration
    */
   @Override
   public void deregister(TitanRegistration registration) {
+    withdraw(registration, false);
+  }
+
+  /**
+   * Withdraws every service of the application's node (it is about to leave), or removes another
+   * node.
+   *
+   * @param registration the registration
+   */
+  void withdrawAll(TitanRegistration registration) {
+    withdraw(registration, true);
+  }
+
+  private void withdraw(TitanRegistration registration, boolean all) {
     if (clientMode) {
       return;
     }
     try {
       if (registration.getInstanceId().equals(discovery.getNodeId())) {
-        await(discovery.updateServices(List.of()), "Deregistration of " + registration);
+        await(all ? discovery.updateServices(List.of()) : discovery.unregisterService(registration.getServiceId()),
+            "Deregistration of " + registration);
       } else {
         await(discovery.deregisterNode(registration.getInstanceId()), "Deregistration of " + registration);
       }
@@ -98,7 +123,7 @@ public class TitanServiceRegistry implements ServiceRegistry<TitanRegistration> 
 
   /**
    * {@code UP} offers the registration's service again; {@code OUT_OF_SERVICE} or {@code DOWN}
-   * withdraws it while the node stays registered.
+   * withdraws it while the node stays registered. Other services of the node are left alone.
    *
    * @param registration the registration
    * @param status the status
@@ -128,6 +153,25 @@ public class TitanServiceRegistry implements ServiceRegistry<TitanRegistration> 
         && registration.getInstanceId().equals(discovery.getNodeId())
         && discovery.getServices().stream().anyMatch(s -> s.name().equals(registration.getServiceId()));
     return (T) (up ? STATUS_UP : STATUS_OUT_OF_SERVICE);
+  }
+
+  /** The current services with the added ones, each replacing a current one of the same name. */
+  static List<ServiceInfo> merge(List<ServiceInfo> current, List<ServiceInfo> added) {
+    Set<String> names = added.stream().map(ServiceInfo::name).collect(Collectors.toSet());
+    List<ServiceInfo> out = new ArrayList<>();
+    boolean placed = false;
+    for (ServiceInfo s : current) {
+      if (!names.contains(s.name())) {
+        out.add(s);
+      } else if (!placed) {
+        out.addAll(added); // where the replaced one was
+        placed = true;
+      }
+    }
+    if (!placed) {
+      out.addAll(added);
+    }
+    return out;
   }
 
   private void await(CompletableFuture<Void> f, String what) {

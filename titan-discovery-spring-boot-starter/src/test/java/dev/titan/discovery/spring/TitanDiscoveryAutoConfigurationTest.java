@@ -20,11 +20,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
@@ -32,6 +35,7 @@ import org.springframework.cloud.client.discovery.ReactiveDiscoveryClient;
 import org.springframework.cloud.client.discovery.event.HeartbeatEvent;
 import org.springframework.cloud.client.serviceregistry.ServiceRegistry;
 import org.springframework.context.ApplicationListener;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -83,6 +87,8 @@ class TitanDiscoveryAutoConfigurationTest {
           .hasSingleBean(TitanDiscoveryMetrics.class);
       DiscoveryService discovery = ctx.getBean(DiscoveryService.class);
       assertThat(discovery.status().started()).isTrue();
+      assertThat(discovery.isRegistered()).isFalse(); // registered once the application is ready
+      ready(ctx);
       assertThat(discovery.isRegistered()).isTrue();
       assertThat(ctx.getBean(DiscoveryClient.class).description()).isEqualTo("Titan Discovery Client");
       assertThat(ctx.getBean(ReactiveDiscoveryClient.class)).isInstanceOf(TitanReactiveDiscoveryClient.class);
@@ -93,7 +99,11 @@ class TitanDiscoveryAutoConfigurationTest {
   @Test
   void stopsAndDeregistersWhenTheContextCloses() {
     String[] id = new String[1];
-    runner.run(ctx -> id[0] = ctx.getBean(DiscoveryService.class).getNodeId());
+    runner.run(ctx -> {
+      ready(ctx);
+      id[0] = ctx.getBean(DiscoveryService.class).getNodeId();
+      assertThat(rawConnection.sync().keys("titan:discovery:*" + id[0] + "*")).isNotEmpty();
+    });
     assertThat(rawConnection.sync().keys("titan:discovery:*" + id[0] + "*")).isEmpty();
   }
 
@@ -204,6 +214,30 @@ class TitanDiscoveryAutoConfigurationTest {
   }
 
   @Test
+  void registrationKeepsTheApplicationsOwnServicesAndReplacesOneOfTheSameName() {
+    runner.withPropertyValues("titan.discovery.node-id=merging-node").run(ctx -> {
+      DiscoveryService discovery = ctx.getBean(DiscoveryService.class);
+      TitanServiceRegistry registry = ctx.getBean(TitanServiceRegistry.class);
+      discovery.registerService(ServiceInfo.of("orders", "0.9")).join();
+      discovery.registerService(ServiceInfo.of("audit")).join();
+      TitanRegistration registration = new TitanRegistration("merging-node", "orders", "127.0.0.1", 8082, "1.0");
+      registry.register(registration);
+      assertThat(servicesInRedis(discovery)).containsExactly(ServiceInfo.of("orders", "1.0"), ServiceInfo.of("audit"));
+      registry.setStatus(registration, "OUT_OF_SERVICE");
+      assertThat(servicesInRedis(discovery)).containsExactly(ServiceInfo.of("audit"));
+      registry.setStatus(registration, "UP");
+      assertThat(servicesInRedis(discovery)).containsExactly(ServiceInfo.of("audit"), ServiceInfo.of("orders", "1.0"));
+      registry.deregister(registration);
+      assertThat(servicesInRedis(discovery)).containsExactly(ServiceInfo.of("audit"));
+      assertThat(discovery.isRegistered()).isTrue();
+    });
+  }
+
+  private static List<ServiceInfo> servicesInRedis(DiscoveryService discovery) {
+    return discovery.getNodeInfo(discovery.getNodeId()).join().orElseThrow().services();
+  }
+
+  @Test
   void usesSpringDataRedisSettingsWithoutRedisUrl() {
     new ApplicationContextRunner()
         .withConfiguration(TITAN)
@@ -213,6 +247,7 @@ class TitanDiscoveryAutoConfigurationTest {
         .run(ctx -> {
           assertThat(ctx).hasNotFailed().hasSingleBean(RedisEndpoint.class);
           assertThat(ctx.getBean(RedisEndpoint.class).uri()).isEqualTo("redis://127.0.0.1:" + redis.port());
+          ready(ctx);
           assertThat(ctx.getBean(DiscoveryService.class).isRegistered()).isTrue();
           assertThat(rawConnection.sync().keys("titan:discovery*from-spring-data*")).isNotEmpty();
         });
@@ -224,6 +259,7 @@ class TitanDiscoveryAutoConfigurationTest {
         .withPropertyValues("spring.data.redis.port=1", "titan.discovery.connect-timeout=2s")
         .run(ctx -> {
           assertThat(ctx).hasNotFailed();
+          ready(ctx);
           assertThat(ctx.getBean(DiscoveryService.class).isRegistered()).isTrue();
         });
   }
@@ -264,6 +300,9 @@ class TitanDiscoveryAutoConfigurationTest {
   @Test
   void healthAndMetricsReportTheService() {
     runner.run(ctx -> {
+      // DOWN while the auto-registration has not registered the node yet
+      assertThat(ctx.getBean(TitanDiscoveryHealthIndicator.class).health().getStatus()).isEqualTo(Status.DOWN);
+      ready(ctx);
       Health health = ctx.getBean(TitanDiscoveryHealthIndicator.class).health();
       assertThat(health.getStatus()).isEqualTo(Status.UP);
       assertThat(health.getDetails()).containsEntry("redisReachable", true).containsEntry("registered", true)
@@ -296,7 +335,7 @@ class TitanDiscoveryAutoConfigurationTest {
           .filter(e -> e instanceof ConnectionActivatedEvent)
           .subscribe(connected::add);
       runner.withBean(ClientResources.class, () -> resources).run(ctx -> {
-        assertThat(ctx.getBean(DiscoveryService.class).isRegistered()).isTrue();
+        assertThat(ctx.getBean(DiscoveryService.class).status().connected()).isTrue();
         await().atMost(Duration.ofSeconds(5)).until(() -> !connected.isEmpty());
       });
       sub.dispose();
@@ -332,6 +371,12 @@ class TitanDiscoveryAutoConfigurationTest {
       assertThat(rawConnection.sync().keys("titan:discovery*client-only*")).isEmpty();
       assertThat(ctx.getBean(TitanDiscoveryHealthIndicator.class).health().getStatus()).isEqualTo(Status.UP);
     });
+  }
+
+  /** What SpringApplication publishes once the application is ready: the auto-registration registers. */
+  private static void ready(AssertableApplicationContext ctx) {
+    ConfigurableApplicationContext source = ctx.getSourceApplicationContext();
+    source.publishEvent(new ApplicationReadyEvent(new SpringApplication(), new String[0], source, Duration.ZERO));
   }
 
   /** The application's own beans. */

@@ -38,6 +38,7 @@ public final class Registrar {
   private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null); // guarded by lock
   private @Nullable ScheduledFuture<?> nextBeat; // guarded by lock
   private volatile @Nullable Snapshot written;
+  private volatile boolean begun; // written under lock
   private volatile boolean registered;
   private volatile boolean stopped;
   private volatile long lastSuccessMillis;
@@ -60,12 +61,32 @@ public final class Registrar {
   }
 
   /**
-   * Registers the node (with retries) and starts the heartbeat.
+   * Registers the node (with retries) and starts the heartbeat. Once started, a further call
+   * writes the node's current state like {@link #sync()}; the heartbeat is started only once.
    *
-   * @return completes when registered; fails when every attempt failed
+   * @return completes when registered; fails when every attempt failed, or with {@link
+   *     IllegalStateException} after {@link #stop()}
    */
   public CompletableFuture<Void> start() {
-    return enqueue(() -> writeWithRetry(1, "Registration")).whenComplete((v, e) -> scheduleNext(System.nanoTime()));
+    synchronized (lock) {
+      if (stopped) {
+        return CompletableFuture.failedFuture(new IllegalStateException("DiscoveryService is stopped"));
+      }
+      if (begun) {
+        return sync();
+      }
+      begun = true;
+      return enqueue(() -> writeWithRetry(1, "Registration")).whenComplete((v, e) -> scheduleNext(System.nanoTime()));
+    }
+  }
+
+  /**
+   * Whether {@link #start()} has been called: from then on, changes of the node are written.
+   *
+   * @return true once started
+   */
+  public boolean isStarted() {
+    return begun;
   }
 
   /**
