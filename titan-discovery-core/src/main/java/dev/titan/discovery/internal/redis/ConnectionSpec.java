@@ -9,7 +9,6 @@ import io.lettuce.core.resource.ClientResources;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -52,7 +51,7 @@ public record ConnectionSpec(
       if (res == null) {
         ClientResources own = RedisConnector.ownedResources();
         res = own;
-        release = () -> own.shutdown(0, 2, TimeUnit.SECONDS);
+        release = () -> FastReconnect.shutdown(own);
       }
       if (!clusterSeeds.isEmpty()) {
         RedisClusterClient c = RedisClusterClient.create(res, clusterSeeds);
