@@ -105,15 +105,6 @@ public final class FastReconnect {
     return fired;
   }
 
-  /**
-   * Reconnects waiting for their back-off (for tests and logs).
-   *
-   * @return the count
-   */
-  public int pendingReconnects() {
-    return pending.size();
-  }
-
   private void stopTimer() {
     try {
       wheel.stop();

@@ -51,15 +51,6 @@ public final class RedisLink {
   }
 
   /**
-   * The watch of the sentinels, when this link follows a Sentinel master with our own client.
-   *
-   * @return the watch, or null
-   */
-  public @Nullable SentinelWatch sentinelWatch() {
-    return watch;
-  }
-
-  /**
    * Runs an action every time the command connection has connected again (on a Redis I/O thread:
    * it must not block). Commands are accepted again when it runs.
    *

@@ -71,15 +71,6 @@ public final class SentinelWatch {
   }
 
   /**
-   * How many sentinels are watched right now (connected).
-   *
-   * @return the count
-   */
-  public int watching() {
-    return (int) connections.stream().filter(StatefulRedisPubSubConnection::isOpen).count();
-  }
-
-  /**
    * Closes the connections to the sentinels.
    *
    * @return completes when closed
