@@ -158,6 +158,9 @@ public final class DefaultDiscoveryService implements DiscoveryService {
         link.commands(), keys, ttl, options.heartbeatInterval().toMillis(), channel, System::nanoTime, scheduler);
     RegistryReader reader = new RegistryReader(link.commands(), keys, writer);
     Registrar registrar = options.clientMode() ? null : new Registrar(node, writer, scheduler, options);
+    if (registrar != null) {
+      link.onReconnect(registrar::connectionRestored);
+    }
     EventSubscription subscription = null;
     if (link.pubSub() != null) {
       subscription = new EventSubscription(link.pubSub(), options.pubSubChannel(), () -> node.get().nodeId(), hub, () -> {

@@ -9,7 +9,6 @@ import io.lettuce.core.resource.ClientResources;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -116,7 +115,7 @@ public record ConnectionSpec(
           mine.complete(null);
           return;
         }
-        ownResources.shutdown(0, 2, TimeUnit.SECONDS).addListener(f -> mine.complete(null));
+        FastReconnect.shutdown(ownResources).whenComplete((v, err) -> mine.complete(null));
       });
       return mine;
     };

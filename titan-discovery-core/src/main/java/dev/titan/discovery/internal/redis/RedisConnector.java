@@ -15,8 +15,6 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.ProtocolVersion;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,16 +43,12 @@ public final class RedisConnector {
   /**
    * Client resources for a client we own: reconnects quickly (jittered, at most 1 s apart), so a
    * restarted Redis is found again within a heartbeat interval, and a fleet does not reconnect in
-   * lock-step.
+   * lock-step; at once when Sentinel announces a new master ({@link FastReconnect}).
    *
-   * @return new resources; shut them down after the client
+   * @return new resources; shut them down with {@link FastReconnect#shutdown(ClientResources)}
    */
   public static ClientResources ownedResources() {
-    return DefaultClientResources.builder()
-        .ioThreadPoolSize(2)
-        .computationThreadPoolSize(2)
-        .reconnectDelay(Delay.fullJitter(Duration.ofMillis(20), Duration.ofSeconds(1), 100, TimeUnit.MILLISECONDS))
-        .build();
+    return FastReconnect.resources();
   }
 
   /**
@@ -172,11 +166,17 @@ public final class RedisConnector {
       RedisTarget target, boolean withPubSub, @Nullable Supplier<CompletableFuture<Void>> release) {
     CompletableFuture<? extends StatefulConnection<String, String>> main;
     CompletableFuture<? extends StatefulRedisPubSubConnection<String, String>> pubSub;
+    CompletableFuture<@Nullable SentinelWatch> watch = CompletableFuture.completedFuture(null);
     if (target instanceof RedisTarget.Standalone s) {
       main = s.client().connectAsync(StringCodec.UTF8, s.uri()).toCompletableFuture();
       pubSub = withPubSub
           ? s.client().connectPubSubAsync(StringCodec.UTF8, s.uri()).toCompletableFuture()
           : CompletableFuture.completedFuture(null);
+      FastReconnect fast = s.owned() ? FastReconnect.of(s.client().getResources()) : null;
+      if (fast != null && !s.uri().getSentinels().isEmpty()) {
+        // only with our own resources: a caller's client reconnects as the caller configured it
+        watch = SentinelWatch.start(s.client(), s.uri(), fast).thenApply(w -> w);
+      }
     } else {
       RedisTarget.Cluster c = (RedisTarget.Cluster) target;
       // connectAsync needs the topology loaded first ("Partitions not initialized" otherwise):
@@ -187,18 +187,25 @@ public final class RedisConnector {
           ? topology.thenCompose(v -> c.client().connectPubSubAsync(StringCodec.UTF8))
           : CompletableFuture.completedFuture(null);
     }
+    CompletableFuture<@Nullable SentinelWatch> w = watch;
     return main.thenCombine(pubSub, (conn, ps) -> {
           RedisClusterAsyncCommands<String, String> commands = conn instanceof StatefulRedisConnection<String, String> sc
               ? sc.async()
               : ((StatefulRedisClusterConnection<String, String>) conn).async();
           return new RedisLink(target, conn, commands, ps, release);
         })
+        .thenCombine(w, RedisLink::watching)
         .whenComplete((link, error) -> {
           if (error != null) { // close whichever half did open
             main.thenAccept(StatefulConnection::closeAsync);
             pubSub.thenAccept(ps -> {
               if (ps != null) {
                 ps.closeAsync();
+              }
+            });
+            w.thenAccept(sw -> {
+              if (sw != null) {
+                sw.closeAsync();
               }
             });
           }

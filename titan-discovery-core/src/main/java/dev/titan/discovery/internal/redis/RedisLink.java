@@ -1,8 +1,11 @@
 package dev.titan.discovery.internal.redis;
 
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -11,7 +14,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The open connections of one discovery service: one for commands and, with pub/sub enabled, one
- * for the subscription. Closing closes both connections, and the client when it is ours.
+ * for the subscription; with our own client on Sentinel, the watch of the sentinels. Closing
+ * closes all of them, and the client when it is ours.
  */
 public final class RedisLink {
 
@@ -20,6 +24,7 @@ public final class RedisLink {
   private final RedisClusterAsyncCommands<String, String> commands;
   private final @Nullable StatefulRedisPubSubConnection<String, String> pubSub;
   private final @Nullable Supplier<CompletableFuture<Void>> release;
+  private volatile @Nullable SentinelWatch watch;
 
   RedisLink(
       RedisTarget target,
@@ -32,6 +37,35 @@ public final class RedisLink {
     this.commands = commands;
     this.pubSub = pubSub;
     this.release = release;
+  }
+
+  /**
+   * Attaches the watch of the sentinels, closed with the link.
+   *
+   * @param link the link
+   * @param watch the watch, or null
+   * @return the link
+   */
+  static RedisLink watching(RedisLink link, @Nullable SentinelWatch watch) {
+    link.watch = watch;
+    return link;
+  }
+
+  /**
+   * Runs an action every time the command connection has connected again (on a Redis I/O thread:
+   * it must not block). Commands are accepted again when it runs.
+   *
+   * @param action the action
+   */
+  public void onReconnect(Runnable action) {
+    if (connection instanceof RedisChannelHandler<?, ?> handler) {
+      handler.addListener(new RedisConnectionStateListener() {
+        @Override
+        public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress address) {
+          action.run();
+        }
+      });
+    }
   }
 
   /**
@@ -78,6 +112,10 @@ public final class RedisLink {
    */
   public CompletableFuture<Void> closeAsync() {
     List<CompletableFuture<Void>> closing = new ArrayList<>();
+    SentinelWatch w = watch;
+    if (w != null) {
+      closing.add(w.closeAsync());
+    }
     if (pubSub != null) {
       closing.add(pubSub.closeAsync());
     }

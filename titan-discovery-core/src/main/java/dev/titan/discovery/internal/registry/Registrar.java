@@ -170,6 +170,36 @@ public final class Registrar {
     });
   }
 
+  /**
+   * The connection to Redis is back (after a restart of Redis or a failover to a new master):
+   * heartbeats now instead of at the next tick, so that a node the new master lost, or whose
+   * heartbeat is about to expire there, is written again at once (a heartbeat that finds its node
+   * missing writes it in full). The schedule continues one interval after this heartbeat, so
+   * there is still one heartbeat per interval. When a write is under way (waiting for its retry
+   * delay, as writes fail while disconnected), it is retried now instead.
+   */
+  public void connectionRestored() {
+    synchronized (lock) {
+      if (stopped) {
+        return;
+      }
+      ScheduledFuture<?> next = nextBeat;
+      if (next != null && next.cancel(false)) {
+        nextBeat = null;
+        LOG.debug("Connection restored: heartbeat now");
+        try {
+          scheduler.execute(this::beat);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          // shutting down
+        }
+        return;
+      }
+    }
+    for (CompletableFuture<Void> s : sleeping) {
+      s.complete(null); // cut retry delays short
+    }
+  }
+
   private void beat() {
     long began = System.nanoTime();
     enqueue(() -> writeWithRetry(1, "Heartbeat")).whenComplete((v, e) -> {
