@@ -38,16 +38,14 @@ local function namesOf(raw)
   end
   return names
 end
--- takes id out of the service index of each name in the set names, except those in keep; nil
--- names means every name in index:names (when a node's old services are unknown: O(names), not
--- O(nodes)). A service index left empty leaves index:names too.
+-- takes id out of the service index of each name in the set names, except those in keep. A
+-- service index left empty leaves index:names too. nil names (a node's services unknown: no hash,
+-- nothing kept in index:departing) does nothing: scanning every name would make one removal
+-- O(names) and a mass expiry block Redis. Such stale entries are removed by the lookups that meet
+-- them (remove.lua's service hint), O(1) each.
 local function unindex(prefix, id, names, keep)
+  if not names then return end
   local namesKey = prefix .. ':index:names'
-  if not names then
-    names = {}
-    local ok, all = pcall(redis.call, 'SMEMBERS', namesKey)
-    if ok then for _, n in ipairs(all) do names[n] = true end end
-  end
   for name in pairs(names) do
     if not (keep and keep[name]) then
       local key = prefix .. ':index:services:' .. name

@@ -16,10 +16,13 @@
 -- KEYS[4] index:sweeper (sweep mode only)
 -- ARGV[1] prefix   ARGV[2] channel ('' = do not publish)   ARGV[3] mode   ARGV[4] max expired
 -- ARGV[5] look-ahead ms   ARGV[6] sweeping node ('' unless sweep)   ARGV[7] lease ms
--- ARGV[8..] node ids
+-- ARGV[8] a service name ('' for none): a lookup of that service found the given ids in its index
+--         without a heartbeat; each one removed here also leaves that index (a node whose
+--         services are unknown leaves its other service indexes to the lookups that meet them)
+-- ARGV[9..] node ids
 -- Returns the ids removed.
 local prefix, channel, mode, limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local lookahead = tonumber(ARGV[5])
+local lookahead, hint = tonumber(ARGV[5]), ARGV[8]
 local foreignKey, departingKey = prefix .. ':index:foreign', prefix .. ':index:departing'
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -56,7 +59,7 @@ if mode == 'sweep' then
     end
   end
 end
-for i = 8, #ARGV do
+for i = 9, #ARGV do
   if not seen[ARGV[i]] then seen[ARGV[i]] = true; candidates[#candidates + 1] = ARGV[i] end
 end
 if mode == 'expire' and limit > 0 then
@@ -106,9 +109,10 @@ for _, id in ipairs(candidates) do
     local okF, f = pcall(redis.call, 'SREM', foreignKey, id)
     if not okF then f = 0 end
     if z == 1 and f == 0 then
-      -- one of our indexed nodes: leave its service indexes (every known name when unknown)
+      -- one of our indexed nodes: leave its service indexes (those known from its services)
       unindex(prefix, id, svc and namesOf(svc), nil)
     end
+    if hint ~= '' then unindex(prefix, id, {[hint] = true}, nil) end
     if n > 0 then
       removed[#removed + 1] = id
       local v = bump(KEYS[3], now)
