@@ -42,6 +42,8 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
   private final ViewIndex index = new ViewIndex();
   private final EventHub hub;
   private final ScheduledExecutorService scheduler;
+  private final Duration probePeriod;
+  private final Duration foreignPeriod;
   private final List<DiscoveryListener> listeners = new CopyOnWriteArrayList<>();
   private final CompletableFuture<RegistryView> ready = new CompletableFuture<>();
   private volatile @Nullable ViewSync sync;
@@ -56,8 +58,24 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
    * @param scheduler runs the probe
    */
   public LocalRegistryView(EventHub hub, ScheduledExecutorService scheduler) {
+    this(hub, scheduler, PROBE_PERIOD, FOREIGN_PERIOD);
+  }
+
+  /**
+   * Creates an empty view with other periods than {@link #PROBE_PERIOD} and {@link
+   * #FOREIGN_PERIOD} (tests).
+   *
+   * @param hub the event thread of the discovery service
+   * @param scheduler runs the probe
+   * @param probePeriod how often the change counter is compared with the view's
+   * @param foreignPeriod how often everything is read again while nodes written by the
+   *     TypeScript implementation exist
+   */
+  public LocalRegistryView(EventHub hub, ScheduledExecutorService scheduler, Duration probePeriod, Duration foreignPeriod) {
     this.hub = hub;
     this.scheduler = scheduler;
+    this.probePeriod = probePeriod;
+    this.foreignPeriod = foreignPeriod;
   }
 
   /**
@@ -89,7 +107,7 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
           return null;
         });
     probe = scheduler.scheduleWithFixedDelay(() -> probe(commands, keys, s),
-        PROBE_PERIOD.toMillis(), PROBE_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+        probePeriod.toMillis(), probePeriod.toMillis(), TimeUnit.MILLISECONDS);
     return ready;
   }
 
@@ -125,7 +143,7 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
       // nodes written by the TypeScript implementation: adopted ones, or not adopted yet
       boolean foreign = (f.join() != null && f.join() > 0)
           || (n.join() != null && z.join() != null && n.join() > z.join());
-      s.onProbe(r, foreign, FOREIGN_PERIOD.toMillis());
+      s.onProbe(r, foreign, foreignPeriod.toMillis());
     });
   }
 
