@@ -14,6 +14,11 @@ end
 local function sequence(channel, v, id)
   redis.call('PUBLISH', channel .. ':seq', string.format('%d', v) .. ' ' .. id)
 end
+-- '{version}* {id}' on channel ..':seq' with no event after it: a change local views must know of
+-- (they read the node again) but that is no join or departure of its own for listeners
+local function announce(channel, v, id)
+  redis.call('PUBLISH', channel .. ':seq', string.format('%d', v) .. '* ' .. id)
+end
 -- a registry key holding a value of the wrong type is corruption: replace it rather than fail forever
 local function write(cmd, key, ...)
   if not pcall(redis.call, cmd, key, ...) then
