@@ -24,9 +24,11 @@ import org.jspecify.annotations.Nullable;
  * {@code 1 s} (the counter check). A crashed node stays in the view until the registry's sweeper
  * removes it: its heartbeat TTL plus at most one sweep period (0.5 s) while some discovery service
  * runs, since expiry, not the crash, is what Redis can observe. Nodes written by the TypeScript
- * implementation appear when the sweeper adopts them (within 0.5 s) or when they publish, and a
- * change of their address or services made with their pub/sub off is seen at the next periodic
- * full read (every 60 s, done only while such nodes exist). {@link NodeInfo#timestamp()} is the
+ * implementation appear when the sweeper adopts them (within 0.5 s) or when they publish. Their
+ * events carry no version (and may carry another node's data), so the view reads the node named
+ * again instead of applying them; a change of theirs whose event was lost, or made with their
+ * pub/sub off, is seen at the next periodic full read (every 60 s, done only while such nodes
+ * exist). {@link NodeInfo#timestamp()} is the
  * time of the node's last change or of the last full read, not of its last heartbeat (heartbeats
  * of unchanged nodes publish nothing).
  *

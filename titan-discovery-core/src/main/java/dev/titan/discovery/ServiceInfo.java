@@ -10,24 +10,27 @@ import org.jspecify.annotations.Nullable;
  * a service without a version has no {@code version} key at all, exactly as the TypeScript
  * implementation writes it.
  *
- * @param name the service name; never blank, no control characters
+ * <p>Names and versions are validated where they enter: {@link #of} and every write (registering,
+ * updating services) refuse a blank name, more than 256 characters and control characters. The
+ * constructor itself only refuses a null name, because what is read from Redis or the channel is
+ * never refused: the TypeScript implementation accepts any string, and its nodes must still be
+ * listed and found by their other services.
+ *
+ * @param name the service name (never null; not blank and without control characters when written
+ *     by us)
  * @param version the version, or {@code null} for an unversioned service
  */
 public record ServiceInfo(String name, @Nullable String version) {
 
   /**
-   * Validates the components.
+   * Takes the components as they are (see the class comment for where they are validated).
    *
    * @param name the service name
    * @param version the version, or {@code null}
-   * @throws IllegalArgumentException if the name is blank, too long or contains control
-   *     characters, or the version contains control characters
+   * @throws NullPointerException if the name is null
    */
   public ServiceInfo {
-    Validation.serviceName(name);
-    if (version != null) {
-      Validation.serviceVersion(version);
-    }
+    java.util.Objects.requireNonNull(name, "service name");
   }
 
   /**
@@ -38,7 +41,7 @@ public record ServiceInfo(String name, @Nullable String version) {
    * @throws IllegalArgumentException if the name is invalid
    */
   public static ServiceInfo of(String name) {
-    return new ServiceInfo(name, null);
+    return of(name, null);
   }
 
   /**
@@ -50,6 +53,10 @@ public record ServiceInfo(String name, @Nullable String version) {
    * @throws IllegalArgumentException if the name or version is invalid
    */
   public static ServiceInfo of(String name, @Nullable String version) {
+    Validation.serviceName(name);
+    if (version != null) {
+      Validation.serviceVersion(version);
+    }
     return new ServiceInfo(name, version);
   }
 

@@ -227,7 +227,7 @@ class LeanHeartbeatTest extends RedisTestBase {
   }
 
   @Test
-  void aNodeNobodyLookedAtBeforeItExpiredLeavesEveryServiceIndex() {
+  void aNodeNobodyLookedAtBeforeItExpiredLeavesEachServiceIndexAtTheNextLookupOfThatService() {
     RegistryWriter writer = new RegistryWriter(t.async(), new Keys(t.prefix), 200, t.channel);
     writer.register("ghost", "10.0.0.8:80", List.of(ServiceInfo.of("web"), ServiceInfo.of("db", "1"))).join();
     // no sweeper runs while it expires: its hash and heartbeat are gone, nothing was kept
@@ -237,7 +237,12 @@ class LeanHeartbeatTest extends RedisTestBase {
     DiscoveryService watcher = t.client();
     watcher.onEvent(log);
     await().atMost(Duration.ofSeconds(10)).until(() -> log.has(DiscoveryEvent.Type.NODE_DEREGISTERED, "ghost"));
+    // its services were unknown to the sweeper (no scan of every name): the lookups that meet the
+    // stale entries remove them
+    assertThat(watcher.findNodesByService("web").join()).isEmpty();
     assertThat(t.redis().sismember(t.prefix + ":index:services:web", "ghost")).isFalse();
+    assertThat(t.redis().sismember(t.prefix + ":index:services:db", "ghost")).isTrue();
+    assertThat(watcher.findNodesByService("db", "1").join()).isEmpty();
     assertThat(t.redis().sismember(t.prefix + ":index:services:db", "ghost")).isFalse();
     assertThat(t.keys()).containsOnly(t.prefix + ":index:sweeper"); // the watcher's lease
   }

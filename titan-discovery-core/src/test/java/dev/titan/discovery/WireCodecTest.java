@@ -46,7 +46,6 @@ class WireCodecTest {
     "{\"type\":\"NODE_UPDATED\"}", "{\"type\":\"NODE_UPDATED\",\"nodeId\":5}",
     "{\"type\":\"NODE_UPDATED\",\"nodeId\":\"n\",\"services\":\"x\"}",
     "{\"type\":\"NODE_UPDATED\",\"nodeId\":\"n\",\"services\":[{\"version\":\"1\"}]}",
-    "{\"type\":\"NODE_UPDATED\",\"nodeId\":\"n\",\"services\":[{\"name\":\"\"}]}",
     "{\"type\":\"NODE_UPDATED\",\"nodeId\":\"n\",\"address\":{}}",
     "{\"type\":\"NODE_UPDATED\",\"nodeId\":\"n\"", "\u0000\u0001"
   })
@@ -61,6 +60,16 @@ class WireCodecTest {
     assertThat(e.address()).isEmpty();
     assertThat(e.services()).containsExactly(ServiceInfo.of("a"));
     assertThat(e.timestamp()).isZero();
+  }
+
+  @Test
+  void serviceNamesAreReadAsWrittenWhateverTheyHold() {
+    // the TypeScript implementation accepts any string; only what we write is validated
+    assertThat(WireCodec.decodeServices("[{\"name\":\"\"},{\"name\":\"a\\u0001b\",\"version\":\"\\n\"}]"))
+        .containsExactly(new ServiceInfo("", null), new ServiceInfo("a\u0001b", "\n"));
+    DiscoveryEvent e = WireCodec.decodeEvent("{\"type\":\"NODE_UPDATED\",\"nodeId\":\"n\",\"services\":[{\"name\":\"\"}]}");
+    assertThat(e).isNotNull();
+    assertThat(e.services()).containsExactly(new ServiceInfo("", null));
   }
 
   @Test

@@ -363,7 +363,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
 
   @Override
   public CompletableFuture<Void> registerService(ServiceInfo service) {
-    java.util.Objects.requireNonNull(service, "service");
+    Validation.service(service);
     boolean changed = node.addService(service);
     return changed ? syncOwn() : CompletableFuture.completedFuture(null);
   }

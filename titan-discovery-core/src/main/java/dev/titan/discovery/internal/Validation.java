@@ -134,7 +134,23 @@ public final class Validation {
   }
 
   /**
-   * A list of services: no nulls.
+   * A service about to be written: a valid name and version (see {@link #serviceName} and {@link
+   * #serviceVersion}).
+   *
+   * @param service the service
+   * @return the service
+   */
+  public static dev.titan.discovery.ServiceInfo service(dev.titan.discovery.ServiceInfo service) {
+    Objects.requireNonNull(service, "service");
+    serviceName(service.name());
+    if (service.version() != null) {
+      serviceVersion(service.version());
+    }
+    return service;
+  }
+
+  /**
+   * A list of services about to be written: no nulls, each one valid ({@link #service}).
    *
    * @param services the services
    * @return an unmodifiable copy
@@ -146,6 +162,7 @@ public final class Validation {
       if (services.get(i) == null) {
         throw new IllegalArgumentException("services must not contain null, found one at index " + i);
       }
+      service(services.get(i));
     }
     return List.copyOf(services);
   }

@@ -14,6 +14,11 @@ end
 local function sequence(channel, v, id)
   redis.call('PUBLISH', channel .. ':seq', string.format('%d', v) .. ' ' .. id)
 end
+-- '{version}* {id}' on channel ..':seq' with no event after it: a change local views must know of
+-- (they read the node again) but that is no join or departure of its own for listeners
+local function announce(channel, v, id)
+  redis.call('PUBLISH', channel .. ':seq', string.format('%d', v) .. '* ' .. id)
+end
 -- a registry key holding a value of the wrong type is corruption: replace it rather than fail forever
 local function write(cmd, key, ...)
   if not pcall(redis.call, cmd, key, ...) then
@@ -38,16 +43,14 @@ local function namesOf(raw)
   end
   return names
 end
--- takes id out of the service index of each name in the set names, except those in keep; nil
--- names means every name in index:names (when a node's old services are unknown: O(names), not
--- O(nodes)). A service index left empty leaves index:names too.
+-- takes id out of the service index of each name in the set names, except those in keep. A
+-- service index left empty leaves index:names too. nil names (a node's services unknown: no hash,
+-- nothing kept in index:departing) does nothing: scanning every name would make one removal
+-- O(names) and a mass expiry block Redis. Such stale entries are removed by the lookups that meet
+-- them (remove.lua's service hint), O(1) each.
 local function unindex(prefix, id, names, keep)
+  if not names then return end
   local namesKey = prefix .. ':index:names'
-  if not names then
-    names = {}
-    local ok, all = pcall(redis.call, 'SMEMBERS', namesKey)
-    if ok then for _, n in ipairs(all) do names[n] = true end end
-  end
   for name in pairs(names) do
     if not (keep and keep[name]) then
       local key = prefix .. ':index:services:' .. name

@@ -20,17 +20,19 @@ end
 local existed = oldAddr ~= false and oldSvc ~= false
 local changed = (not existed) or oldAddr ~= addr or oldSvc ~= svc
 
--- leave the indexes of services no longer offered; the old names come from the hash, and when
--- it is gone (or unreadable) but the node is still indexed, from every known name
+-- leave the indexes of services no longer offered; the old names come from the hash, else from
+-- what was kept when the node was about to expire. When neither says, its stale entries stay
+-- (never a scan of every name): lookups filter by the node's services, and remove them once the
+-- node is gone.
 local fresh, names = {}, {}
 for i = 7, #ARGV do fresh[ARGV[i]] = true; names[#names + 1] = ARGV[i] end
 local oldNames = oldSvc and namesOf(oldSvc)
-if oldNames then
-  unindex(prefix, id, oldNames, fresh)
-else
-  local okZ, z = pcall(redis.call, 'ZSCORE', KEYS[4], id)
-  if oldSvc or (okZ and z) then unindex(prefix, id, nil, fresh) end
+if not oldNames then
+  local okD, kept = pcall(redis.call, 'HGET', prefix .. ':index:departing', id)
+  local nl = okD and kept and string.find(kept, '\n', 1, true)
+  if nl then oldNames = namesOf(string.sub(kept, nl + 1)) end
 end
+unindex(prefix, id, oldNames, fresh)
 
 redis.call('HSET', KEYS[1], 'address', addr, 'services', svc, 'timestamp', nowS)
 redis.call('EXPIRE', KEYS[1], math.ceil(ttl / 1000))

@@ -10,16 +10,25 @@
 -- renewed here for ARGV[7] ms by node ARGV[6]) does the work, and it first adopts into
 -- index:deadlines (and index:foreign) the nodes that are missing there (written by the
 -- TypeScript implementation), with the deadline their heartbeat key's PTTL gives, so that they
--- too expire without a query, and announces each live one (version bump, NODE_REGISTERED) for
--- the local views.
+-- too expire without a query, and announces each live one to the local views with a version
+-- bump and a sequence message alone (no event: the node's own NODE_REGISTERED, if its writer
+-- publishes, is its one join; a view reads the node again, so it learns of nodes whose writer
+-- publishes nothing).
+-- A node someone else already removed (no hash, no heartbeat key, not in index:nodes: the
+-- TypeScript deregisterNode leaves our index entries behind) is not removed again: its leftover
+-- entries go silently (no second NODE_DEREGISTERED), with a version bump and a sequence message
+-- alone when a view may still hold it.
 -- KEYS[1] index:nodes   KEYS[2] index:deadlines   KEYS[3] index:version
 -- KEYS[4] index:sweeper (sweep mode only)
 -- ARGV[1] prefix   ARGV[2] channel ('' = do not publish)   ARGV[3] mode   ARGV[4] max expired
 -- ARGV[5] look-ahead ms   ARGV[6] sweeping node ('' unless sweep)   ARGV[7] lease ms
--- ARGV[8..] node ids
+-- ARGV[8] a service name ('' for none): a lookup of that service found the given ids in its index
+--         without a heartbeat; each one removed here also leaves that index (a node whose
+--         services are unknown leaves its other service indexes to the lookups that meet them)
+-- ARGV[9..] node ids
 -- Returns the ids removed.
 local prefix, channel, mode, limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local lookahead = tonumber(ARGV[5])
+local lookahead, hint = tonumber(ARGV[5]), ARGV[8]
 local foreignKey, departingKey = prefix .. ':index:foreign', prefix .. ':index:departing'
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -45,18 +54,14 @@ if mode == 'sweep' then
           local okH, h = pcall(redis.call, 'HMGET', prefix .. ':nodes:' .. id, 'address', 'services')
           if okH and type(h[1]) == 'string' and decodeServices(h[2]) then
             local v = bump(KEYS[3], now)
-            if channel ~= '' then
-              sequence(channel, v, id)
-              redis.call('PUBLISH', channel, '{"type":"NODE_REGISTERED","nodeId":' .. cjson.encode(id)
-                .. ',"address":' .. cjson.encode(h[1]) .. ',"services":' .. h[2] .. ',"timestamp":' .. nowS .. '}')
-            end
+            if channel ~= '' then announce(channel, v, id) end
           end
         end
       end
     end
   end
 end
-for i = 8, #ARGV do
+for i = 9, #ARGV do
   if not seen[ARGV[i]] then seen[ARGV[i]] = true; candidates[#candidates + 1] = ARGV[i] end
 end
 if mode == 'expire' and limit > 0 then
@@ -68,7 +73,7 @@ if mode == 'expire' and limit > 0 then
   end
 end
 
-local removed = {}
+local removed, cleaned = {}, false
 for _, id in ipairs(candidates) do
   local hb, node = prefix .. ':heartbeat:' .. id, prefix .. ':nodes:' .. id
   local alive = mode == 'expire' and redis.call('EXISTS', hb) == 1
@@ -97,18 +102,20 @@ for _, id in ipairs(candidates) do
         addr, svc = string.sub(kept, 1, nl - 1), string.sub(kept, nl + 1)
       end
     end
+    -- n > 0: the node was here (hash, heartbeat or index:nodes); else only leftovers of ours
     local n = redis.call('DEL', node, hb)
     local okS, s = pcall(redis.call, 'SREM', KEYS[1], id)
     if okS then n = n + s end
     local okZ, z = pcall(redis.call, 'ZREM', KEYS[2], id)
-    if okZ then n = n + z else z = 0 end
+    if not okZ then z = 0 end
     pcall(redis.call, 'HDEL', departingKey, id)
     local okF, f = pcall(redis.call, 'SREM', foreignKey, id)
     if not okF then f = 0 end
     if z == 1 and f == 0 then
-      -- one of our indexed nodes: leave its service indexes (every known name when unknown)
+      -- one of our indexed nodes: leave its service indexes (those known from its services)
       unindex(prefix, id, svc and namesOf(svc), nil)
     end
+    if hint ~= '' then unindex(prefix, id, {[hint] = true}, nil) end
     if n > 0 then
       removed[#removed + 1] = id
       local v = bump(KEYS[3], now)
@@ -117,12 +124,17 @@ for _, id in ipairs(candidates) do
         redis.call('PUBLISH', channel, '{"type":"NODE_DEREGISTERED","nodeId":' .. cjson.encode(id)
           .. ',"address":' .. cjson.encode(addr or '') .. ',"services":' .. (svc or '[]') .. ',"timestamp":' .. nowS .. '}')
       end
+    elseif z + f > 0 then
+      -- removed by someone else, who announced it: a view that missed that still learns of it
+      cleaned = true
+      local v = bump(KEYS[3], now)
+      if channel ~= '' then announce(channel, v, id) end
     end
   end
 end
 -- an empty registry leaves no keys behind; the counter restarts from the clock, so a reader
 -- that remembers an old value still sees a difference
-if #removed > 0 then
+if #removed > 0 or cleaned then
   local okC, left = pcall(redis.call, 'SCARD', KEYS[1])
   if okC and left == 0 then redis.call('DEL', KEYS[3], departingKey, foreignKey) end
 end

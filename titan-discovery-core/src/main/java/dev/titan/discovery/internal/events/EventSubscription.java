@@ -46,7 +46,7 @@ public final class EventSubscription {
   public interface Observer {
     /**
      * A message on the sequence channel ({@code "{version} {id}"}, published by our scripts right
-     * before each event).
+     * before each event, or {@code "{version}* {id}"} alone for a change that has no event).
      *
      * @param message the message
      */

@@ -71,7 +71,7 @@ public final class RegistryReader {
    * @return the nodes
    */
   public CompletableFuture<List<NodeInfo>> activeNodes() {
-    return orScript(sorted.all(keys.nodesIndex(), true), () -> query(keys.nodesIndex(), true, false));
+    return orScript(sorted.all(keys.nodesIndex(), true), "", () -> query(keys.nodesIndex(), true, false, ""));
   }
 
   /**
@@ -85,7 +85,7 @@ public final class RegistryReader {
     return Scripts.QUERY.<List<Object>>run(commands, ScriptOutputType.MULTI, k, keys.prefix(), "active", "0")
         .thenCompose(reply -> {
           long version = reply.size() > 3 ? parseVersion(reply.get(3)) : 0;
-          return cleanUp(reply, parse(reply.get(0))).thenApply(nodes -> new Snapshot(nodes, version));
+          return cleanUp(reply, parse(reply.get(0)), "").thenApply(nodes -> new Snapshot(nodes, version));
         });
   }
 
@@ -116,7 +116,7 @@ public final class RegistryReader {
    * @return the nodes
    */
   public CompletableFuture<List<NodeInfo>> allNodes() {
-    return orScript(sorted.all(keys.nodesIndex(), false), () -> query(keys.nodesIndex(), false, false));
+    return orScript(sorted.all(keys.nodesIndex(), false), "", () -> query(keys.nodesIndex(), false, false, ""));
   }
 
   /**
@@ -128,7 +128,9 @@ public final class RegistryReader {
    */
   public CompletableFuture<List<NodeInfo>> byService(String name, @Nullable String version) {
     String index = keys.serviceIndex(name);
-    return orScript(sorted.service(index), () -> query(index, true, true))
+    // ids of the index without a heartbeat are handed over with the name: those removed (or long
+    // gone, whose services were unknown when they were removed) leave this index too
+    return orScript(sorted.service(index), name, () -> query(index, true, true, name))
         .thenApply(nodes -> {
           List<NodeInfo> out = new ArrayList<>();
           for (NodeInfo n : nodes) {
@@ -182,17 +184,18 @@ public final class RegistryReader {
     return commands.exists(keys.heartbeat(nodeId)).toCompletableFuture().thenApply(n -> n != null && n > 0);
   }
 
-  private CompletableFuture<List<NodeInfo>> query(String source, boolean active, boolean foreign) {
+  private CompletableFuture<List<NodeInfo>> query(String source, boolean active, boolean foreign, String service) {
     String[] k = {source, keys.nodesIndex(), keys.deadlines()};
     return Scripts.QUERY.<List<Object>>run(commands, ScriptOutputType.MULTI, k,
             keys.prefix(), active ? "active" : "all", foreign ? "1" : "0")
-        .thenCompose(reply -> active ? cleanUp(reply, parse(reply.get(0))) : CompletableFuture.completedFuture(parse(reply.get(0))));
+        .thenCompose(reply -> active
+            ? cleanUp(reply, parse(reply.get(0)), service) : CompletableFuture.completedFuture(parse(reply.get(0))));
   }
 
   /** The nodes of a native read, or the script's answer where the native read gave way. */
-  private CompletableFuture<List<NodeInfo>> orScript(
-      CompletableFuture<Optional<SortReads.Rows>> nativeRead, Supplier<CompletableFuture<List<NodeInfo>>> script) {
-    return nativeRead.thenCompose(rows -> rows.isPresent() ? answer(rows.get()) : script.get());
+  private CompletableFuture<List<NodeInfo>> orScript(CompletableFuture<Optional<SortReads.Rows>> nativeRead,
+      String service, Supplier<CompletableFuture<List<NodeInfo>>> script) {
+    return nativeRead.thenCompose(rows -> rows.isPresent() ? answer(rows.get(), service) : script.get());
   }
 
   /**
@@ -202,12 +205,12 @@ public final class RegistryReader {
    * counts as alive as the script does, or a node renewed meanwhile), not when another cleaner
    * removed it first. When the cleanup fails, suspects are left out.
    */
-  private CompletableFuture<List<NodeInfo>> answer(SortReads.Rows rows) {
+  private CompletableFuture<List<NodeInfo>> answer(SortReads.Rows rows, String service) {
     List<NodeInfo> nodes = List.copyOf(rows.nodes());
     if (rows.suspectIds().isEmpty()) {
       return CompletableFuture.completedFuture(nodes);
     }
-    return writer.expire(rows.suspectIds()).thenCompose(removed -> {
+    return writer.expire(rows.suspectIds(), service).thenCompose(removed -> {
       Set<String> gone = new HashSet<>(removed);
       List<NodeInfo> left = new ArrayList<>();
       for (NodeInfo n : rows.suspects()) {
@@ -240,13 +243,13 @@ public final class RegistryReader {
   }
 
   /** Hands the dead nodes a query came across to the writer, then answers the nodes. */
-  private CompletableFuture<List<NodeInfo>> cleanUp(List<Object> reply, List<NodeInfo> nodes) {
+  private CompletableFuture<List<NodeInfo>> cleanUp(List<Object> reply, List<NodeInfo> nodes, String service) {
     List<String> dead = RegistryWriter.strings(reply.get(1));
     long due = reply.size() > 2 ? RegistryWriter.asLong(reply.get(2)) : 0;
     if (dead.isEmpty() && due == 0) {
       return CompletableFuture.completedFuture(nodes);
     }
-    return writer.expireThen(dead, nodes);
+    return writer.expireThen(dead, service, nodes);
   }
 
   private static List<NodeInfo> parse(Object flat) {

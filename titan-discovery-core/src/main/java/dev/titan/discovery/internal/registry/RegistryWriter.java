@@ -142,7 +142,20 @@ public final class RegistryWriter {
    * @return the ids actually removed
    */
   public CompletableFuture<List<String>> expire(List<String> candidates) {
-    return remove("expire", SWEEP_BATCH, candidates);
+    return expire(candidates, "");
+  }
+
+  /**
+   * {@link #expire(List)} for ids a lookup of one service found in that service's index: each
+   * one removed also leaves that index, which is how the stale entries of a node removed without
+   * its services being known (no hash left) are cleaned up, O(1) each.
+   *
+   * @param candidates ids seen without heartbeat in the service's index (may be empty)
+   * @param service the service whose index they were found in, or empty for none
+   * @return the ids actually removed
+   */
+  public CompletableFuture<List<String>> expire(List<String> candidates, String service) {
+    return remove("expire", SWEEP_BATCH, 0, "", 0, service, candidates);
   }
 
   /**
@@ -155,7 +168,21 @@ public final class RegistryWriter {
    * @return the answer, once the cleanup is done or failed
    */
   public <T> CompletableFuture<T> expireThen(List<String> candidates, T answer) {
-    return expire(candidates).handle((removed, e) -> {
+    return expireThen(candidates, "", answer);
+  }
+
+  /**
+   * {@link #expireThen(List, Object)} for ids found in the index of {@code service} (see {@link
+   * #expire(List, String)}).
+   *
+   * @param candidates ids seen without heartbeat (may be empty: then only due nodes are taken)
+   * @param service the service whose index they were found in, or empty for none
+   * @param answer what the read answers
+   * @param <T> the answer's type
+   * @return the answer, once the cleanup is done or failed
+   */
+  public <T> CompletableFuture<T> expireThen(List<String> candidates, String service, T answer) {
+    return expire(candidates, service).handle((removed, e) -> {
       if (e != null) {
         LOG.debug("Cleanup of {} dead nodes failed: {}", candidates.size(), e.toString());
       } else if (!removed.isEmpty()) {
@@ -174,7 +201,7 @@ public final class RegistryWriter {
    * @return the ids removed (empty when another node holds the lease)
    */
   public CompletableFuture<List<String>> sweep(String sweeperId, long leaseMillis) {
-    return remove("sweep", SWEEP_BATCH, LOOK_AHEAD_MILLIS, sweeperId, leaseMillis, List.of());
+    return remove("sweep", SWEEP_BATCH, LOOK_AHEAD_MILLIS, sweeperId, leaseMillis, "", List.of());
   }
 
   /**
@@ -199,12 +226,12 @@ public final class RegistryWriter {
 
   private CompletableFuture<List<String>> remove(String mode, int limit, List<String> nodeIds) {
     // no look-ahead, no lease: readers and deregistrations hand over nodes they name
-    return remove(mode, limit, 0, "", 0, nodeIds);
+    return remove(mode, limit, 0, "", 0, "", nodeIds);
   }
 
-  private CompletableFuture<List<String>> remove(
-      String mode, int limit, long lookAheadMillis, String sweeperId, long leaseMillis, List<String> nodeIds) {
-    List<String> args = new ArrayList<>(nodeIds.size() + 7);
+  private CompletableFuture<List<String>> remove(String mode, int limit, long lookAheadMillis, String sweeperId,
+      long leaseMillis, String service, List<String> nodeIds) {
+    List<String> args = new ArrayList<>(nodeIds.size() + 8);
     args.add(keys.prefix());
     args.add(channel);
     args.add(mode);
@@ -212,6 +239,7 @@ public final class RegistryWriter {
     args.add(Long.toString(lookAheadMillis));
     args.add(sweeperId);
     args.add(Long.toString(leaseMillis));
+    args.add(service);
     args.addAll(nodeIds);
     String[] k = mode.equals("sweep")
         ? new String[] {keys.nodesIndex(), keys.deadlines(), keys.version(), keys.sweeperLease()}

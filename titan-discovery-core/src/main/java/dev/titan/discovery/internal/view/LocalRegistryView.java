@@ -44,6 +44,8 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
   private final EventHub hub;
   private final ScheduledExecutorService scheduler;
   private final Completions completions;
+  private final Duration probePeriod;
+  private final Duration foreignPeriod;
   private final List<DiscoveryListener> listeners = new CopyOnWriteArrayList<>();
   private final CompletableFuture<RegistryView> ready = new CompletableFuture<>();
   private volatile @Nullable ViewSync sync;
@@ -59,9 +61,27 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
    * @param completions where the futures handed to users complete (never a Redis I/O thread)
    */
   public LocalRegistryView(EventHub hub, ScheduledExecutorService scheduler, Completions completions) {
+    this(hub, scheduler, completions, PROBE_PERIOD, FOREIGN_PERIOD);
+  }
+
+  /**
+   * Creates an empty view with other periods than {@link #PROBE_PERIOD} and {@link
+   * #FOREIGN_PERIOD} (tests).
+   *
+   * @param hub the event thread of the discovery service
+   * @param scheduler runs the probe
+   * @param completions where the futures handed to users complete (never a Redis I/O thread)
+   * @param probePeriod how often the change counter is compared with the view's
+   * @param foreignPeriod how often everything is read again while nodes written by the
+   *     TypeScript implementation exist
+   */
+  public LocalRegistryView(EventHub hub, ScheduledExecutorService scheduler, Completions completions,
+      Duration probePeriod, Duration foreignPeriod) {
     this.hub = hub;
     this.scheduler = scheduler;
     this.completions = completions;
+    this.probePeriod = probePeriod;
+    this.foreignPeriod = foreignPeriod;
   }
 
   /**
@@ -93,7 +113,7 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
           return null;
         });
     probe = scheduler.scheduleWithFixedDelay(() -> probe(commands, keys, s),
-        PROBE_PERIOD.toMillis(), PROBE_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+        probePeriod.toMillis(), probePeriod.toMillis(), TimeUnit.MILLISECONDS);
     return ready;
   }
 
@@ -129,7 +149,7 @@ public final class LocalRegistryView implements RegistryView, EventSubscription.
       // nodes written by the TypeScript implementation: adopted ones, or not adopted yet
       boolean foreign = (f.join() != null && f.join() > 0)
           || (n.join() != null && z.join() != null && n.join() > z.join());
-      s.onProbe(r, foreign, FOREIGN_PERIOD.toMillis());
+      s.onProbe(r, foreign, foreignPeriod.toMillis());
     });
   }
 

@@ -26,13 +26,22 @@ import org.slf4j.LoggerFactory;
  * <p>Our scripts publish {@code "{version} {id}"} on {@code {channel}:seq} right before each event,
  * and a script's two messages are adjacent on every subscriber connection: an event that follows
  * a sequence message for its node carries that version. Versions go up by one per change, so
- * anything else is a gap. Events without a sequence message come from the TypeScript
- * implementation and carry no version; they are applied as they come.
+ * anything else is a gap. A sequence message {@code "{version}* {id}"} announces a change that
+ * has no event (the sweeper adopting a TypeScript-written node, or cleaning up after a node
+ * someone else removed): it takes the version, and the node is read again.
+ *
+ * <p>Events without a sequence message come from the TypeScript implementation and carry no
+ * version. Their payload is never applied: its {@code updateNodeAddress(otherId, ...)} publishes
+ * the publisher's own address and services under {@code otherId}. The node is read again from
+ * Redis instead (reads asked for meanwhile go together in the next one), and until that read is
+ * applied the view is not in step ({@link #inStepContent} answers null), so that lookups go to
+ * Redis. A point read that overlaps a change applied from a versioned event, or a full read, is
+ * read again rather than applied. Lost TypeScript events are repaired by the periodic full read
+ * while TypeScript-written nodes exist ({@link #onProbe}).
  *
  * <p>During a full read, events are buffered; once the snapshot (which carries the version it
- * reflects) is in, versioned events newer than it are replayed, older ones dropped. Unversioned
- * events buffered before the first newer versioned one cannot be placed before or after the
- * snapshot: their nodes are read again one by one.
+ * reflects) is in, versioned events newer than it are replayed, older ones dropped, and the nodes
+ * of unversioned ones are read again.
  */
 final class ViewSync {
 
@@ -64,8 +73,11 @@ final class ViewSync {
    */
   record Content(long version, List<NodeInfo> nodes) {}
 
-  /** An event waiting for a full read to complete; version -1 when it carries none. */
-  private record Pending(long version, DiscoveryEvent event) {}
+  /**
+   * A message waiting for a full read to complete: version -1 when it carries none; no event when
+   * only the node must be read again.
+   */
+  private record Pending(long version, String id, @Nullable DiscoveryEvent event) {}
 
   private final ViewIndex index;
   private final Source source;
@@ -74,10 +86,18 @@ final class ViewSync {
   private final List<Pending> buffer = new ArrayList<>();
   private final List<CompletableFuture<Void>> waiting = new ArrayList<>();
   private final CompletableFuture<Void> firstRead = new CompletableFuture<>();
+  private final java.util.function.LongSupplier nanoClock;
+  /** Nodes to read again (events without a version of ours, announcements without an event). */
+  private final Set<String> toRead = new LinkedHashSet<>();
+  /** Nodes changed by versioned events while a point read is in flight. */
+  private final Set<String> touched = new java.util.HashSet<>();
 
   private volatile long version;
   private volatile boolean inStep;
   private volatile long lastFullReadMillis;
+  private long lastFullReadNanos;
+  private boolean reading;
+  private long snapshotsApplied;
   private volatile long fullReads;
   private boolean loading;
   private boolean again;
@@ -96,10 +116,25 @@ final class ViewSync {
    * @param changed told of every change applied, on the event thread
    */
   ViewSync(ViewIndex index, Source source, Executor executor, Consumer<DiscoveryEvent> changed) {
+    this(index, source, executor, changed, System::nanoTime);
+  }
+
+  /**
+   * Creates the sync with a given monotonic clock (tests).
+   *
+   * @param index the index to keep
+   * @param source Redis reads
+   * @param executor where read completions are handled (inline is fine)
+   * @param changed told of every change applied, on the event thread
+   * @param nanoClock the monotonic clock the periodic full read is timed with
+   */
+  ViewSync(ViewIndex index, Source source, Executor executor, Consumer<DiscoveryEvent> changed,
+      java.util.function.LongSupplier nanoClock) {
     this.index = index;
     this.source = source;
     this.executor = executor;
     this.changed = changed;
+    this.nanoClock = nanoClock;
   }
 
   CompletableFuture<Void> firstRead() {
@@ -117,14 +152,14 @@ final class ViewSync {
   /**
    * The nodes with the version they reflect, read atomically (every change to the index and the
    * version happens under this lock, so the two cannot tear); null unless the view is in step: no
-   * full read in flight or pending, no failed verification, not closed.
+   * full read in flight or pending, no node waiting to be read again, no failed read, not closed.
    *
    * @param service only the nodes offering this service, or null for every node
    * @param serviceVersion only those offering it in this version, or null for any
    * @return the content, or null
    */
   synchronized @Nullable Content inStepContent(@Nullable String service, @Nullable String serviceVersion) {
-    if (!inStep || loading || dirty || closed) {
+    if (!inStep || loading || dirty || closed || reading || !toRead.isEmpty()) {
       return null;
     }
     return new Content(version, service == null ? index.nodes() : index.find(service, serviceVersion));
@@ -139,7 +174,8 @@ final class ViewSync {
   }
 
   /**
-   * A message on the sequence channel: {@code "{version} {id}"}.
+   * A message on the sequence channel: {@code "{version} {id}"} (its event follows) or {@code
+   * "{version}* {id}"} (no event follows: read the node again).
    *
    * @param message the message
    */
@@ -148,9 +184,19 @@ final class ViewSync {
       gap("an event went missing after version " + armedVersion);
     }
     int sp = message.indexOf(' ');
+    String head = sp < 0 ? message : message.substring(0, sp);
+    boolean alone = head.endsWith("*");
     try {
-      armedVersion = Long.parseLong(sp < 0 ? message : message.substring(0, sp));
-      armedId = sp < 0 ? "" : message.substring(sp + 1);
+      long v = Long.parseLong(alone ? head.substring(0, head.length() - 1) : head);
+      String id = sp < 0 ? "" : message.substring(sp + 1);
+      if (alone) {
+        armedVersion = -1;
+        armedId = null;
+        versioned(v, id, null);
+      } else {
+        armedVersion = v;
+        armedId = id;
+      }
     } catch (NumberFormatException e) {
       armedVersion = -1;
       armedId = null;
@@ -175,22 +221,24 @@ final class ViewSync {
       return;
     }
     if (id != null && id.equals(event.nodeId())) {
-      versioned(v, event);
+      versioned(v, event.nodeId(), event);
       return;
     }
     if (id != null) {
       gap("the event for version " + v + " was not " + id + "'s");
     }
+    // no version of ours (TypeScript): what it says may not be what Redis holds
     if (loading) {
-      buffer.add(new Pending(-1, event));
+      buffer.add(new Pending(-1, event.nodeId(), null));
     } else {
-      apply(event);
+      reread(event.nodeId());
     }
   }
 
-  private void versioned(long v, DiscoveryEvent event) {
+  /** A change at version {@code v}: its event applied, or (no event) its node read again. */
+  private void versioned(long v, String id, @Nullable DiscoveryEvent event) {
     if (loading) {
-      buffer.add(new Pending(v, event));
+      buffer.add(new Pending(v, id, event));
       return;
     }
     if (v <= version) {
@@ -198,10 +246,75 @@ final class ViewSync {
     }
     long before = version;
     boolean continuous = before == 0 ? v % 1000 == 1 : v == before + 1;
-    apply(event);
+    if (event != null) {
+      if (reading) {
+        touched.add(id);
+      }
+      apply(event);
+    } else {
+      reread(id);
+    }
     version = v;
     if (!continuous) {
       gap("version " + v + " follows " + before);
+    }
+  }
+
+  /** Reads a node again; reads asked for while one is in flight go together in the next. */
+  private void reread(String id) {
+    toRead.add(id);
+    if (!reading) {
+      readNext();
+    }
+  }
+
+  private void readNext() {
+    if (toRead.isEmpty() || closed) {
+      return;
+    }
+    Set<String> ids = new LinkedHashSet<>(toRead);
+    toRead.clear();
+    touched.clear();
+    reading = true;
+    long epoch = snapshotsApplied;
+    source.read(ids).whenComplete((found, e) -> executor.execute(() -> readAgain(ids, epoch, found, e)));
+  }
+
+  private synchronized void readAgain(
+      Set<String> ids, long epoch, @Nullable Map<String, Optional<NodeInfo>> found, @Nullable Throwable e) {
+    reading = false;
+    if (closed) {
+      return;
+    }
+    if (e != null || found == null) {
+      LOG.debug("Local view: reading {} node(s) again failed ({}); reading the registry at the next check", ids.size(), String.valueOf(e));
+      dirty = true; // the next probe reads everything
+      toRead.clear();
+      return;
+    }
+    boolean stale = epoch != snapshotsApplied; // a full read was applied meanwhile: it may be newer
+    for (String id : ids) {
+      if (stale || touched.contains(id)) {
+        toRead.add(id); // cannot tell which is newer: read it once more
+      } else {
+        settle(id, found.getOrDefault(id, Optional.empty()));
+      }
+    }
+    touched.clear();
+    readNext();
+  }
+
+  /** Makes the view's entry for {@code id} what Redis holds, reporting a difference as an event. */
+  private void settle(String id, Optional<NodeInfo> node) {
+    if (node.isPresent()) {
+      NodeInfo n = node.get();
+      NodeInfo old = index.node(id).orElse(null);
+      if (old == null || !old.address().equals(n.address()) || !old.services().equals(n.services())) {
+        apply(ViewIndex.event(old == null ? DiscoveryEvent.Type.NODE_REGISTERED : DiscoveryEvent.Type.NODE_UPDATED, n));
+      }
+    } else {
+      index.node(id).ifPresent(old -> apply(new DiscoveryEvent(
+          DiscoveryEvent.Type.NODE_DEREGISTERED, id, old.address(), old.services(), System.currentTimeMillis())));
     }
   }
 
@@ -226,7 +339,8 @@ final class ViewSync {
    *
    * @param remoteVersion {@code index:version} (0 when absent)
    * @param foreign whether nodes written by the TypeScript implementation exist
-   * @param foreignPeriodMillis how often to read everything again while they do
+   * @param foreignPeriodMillis how often to read everything again while they do: changes they
+   *     make whose events were lost are repaired within this (plus one probe and one read)
    */
   synchronized void onProbe(long remoteVersion, boolean foreign, long foreignPeriodMillis) {
     if (loading || closed) {
@@ -245,7 +359,7 @@ final class ViewSync {
     } else {
       mismatchAt = -1;
     }
-    if (foreign && System.currentTimeMillis() - lastFullReadMillis >= foreignPeriodMillis) {
+    if (foreign && nanoClock.getAsLong() - lastFullReadNanos >= foreignPeriodMillis * 1_000_000L) {
       gap("periodic read for nodes written without our indexes");
     }
   }
@@ -284,9 +398,9 @@ final class ViewSync {
     if (error != null || s == null) {
       LOG.warn("Local view: reading the registry failed ({}); retrying at the next check", String.valueOf(error));
       for (Pending p : buffer) { // best effort until the next read
-        if (p.version() < 0 || p.version() > version) {
+        if (p.version() > version && p.event() != null) {
           apply(p.event());
-          version = Math.max(version, p.version());
+          version = p.version();
         }
       }
       buffer.clear();
@@ -299,27 +413,23 @@ final class ViewSync {
       changed.accept(e);
     }
     version = s.version();
-    boolean placed = false;
-    Set<String> unsure = new LinkedHashSet<>();
-    for (Pending p : buffer) {
-      if (p.version() >= 0) {
-        if (p.version() > version) {
-          placed = true;
-          versioned(p.version(), p.event());
-        }
-      } else if (placed) {
-        apply(p.event());
-      } else {
-        unsure.add(p.event().nodeId());
+    snapshotsApplied++;
+    List<Pending> replay = new ArrayList<>(buffer);
+    buffer.clear();
+    for (Pending p : replay) {
+      if (p.version() < 0) {
+        toRead.add(p.id()); // no version: its place before or after the snapshot is unknown
+      } else if (p.version() > version) {
+        versioned(p.version(), p.id(), p.event());
       }
     }
-    buffer.clear();
+    if (!reading) {
+      readNext(); // the nodes of unversioned events, in one read
+    }
     dirty = false;
     lastFullReadMillis = now;
+    lastFullReadNanos = nanoClock.getAsLong();
     fullReads++;
-    if (!unsure.isEmpty()) {
-      verify(unsure);
-    }
     if (again) {
       again = false;
       resync();
@@ -328,34 +438,6 @@ final class ViewSync {
     }
     mine.forEach(f -> f.complete(null));
     firstRead.complete(null);
-  }
-
-  private void verify(Set<String> ids) {
-    source.read(ids).whenComplete((found, e) -> executor.execute(() -> verified(found, e)));
-  }
-
-  private synchronized void verified(@Nullable Map<String, Optional<NodeInfo>> found, @Nullable Throwable e) {
-    {
-      if (closed) {
-        return;
-      }
-      if (e != null || found == null) {
-        dirty = true;
-        return;
-      }
-      found.forEach((id, node) -> {
-        if (node.isPresent()) {
-          NodeInfo n = node.get();
-          NodeInfo old = index.node(id).orElse(null);
-          if (old == null || !old.address().equals(n.address()) || !old.services().equals(n.services())) {
-            apply(ViewIndex.event(old == null ? DiscoveryEvent.Type.NODE_REGISTERED : DiscoveryEvent.Type.NODE_UPDATED, n));
-          }
-        } else {
-          index.node(id).ifPresent(old -> apply(new DiscoveryEvent(
-              DiscoveryEvent.Type.NODE_DEREGISTERED, id, old.address(), old.services(), System.currentTimeMillis())));
-        }
-      });
-    }
   }
 
   /** Stops: no more reads; pending futures fail. */

@@ -69,7 +69,9 @@ public final class WireCodec {
 
   /**
    * Decodes a services array. Returns null when the text is not a JSON array of objects that
-   * each have a valid string {@code name} (and a string or absent/null {@code version}).
+   * each have a string {@code name} (and a string or absent/null {@code version}). Names and
+   * versions are taken as written, whatever characters they hold: the TypeScript implementation
+   * accepts any string, and a node must not vanish from reads for it.
    *
    * @param json the JSON text
    * @return the services, or null when malformed

@@ -25,6 +25,10 @@ class ViewSyncTest {
   private static final class FakeSource implements ViewSync.Source {
     final Queue<CompletableFuture<Snapshot>> snapshots = new ArrayDeque<>();
     final Map<String, Optional<NodeInfo>> points = new HashMap<>();
+    /** When set, point reads wait in {@code pending} until the test answers them. */
+    boolean defer;
+    final Queue<Set<String>> pendingIds = new ArrayDeque<>();
+    final Queue<CompletableFuture<Map<String, Optional<NodeInfo>>>> pending = new ArrayDeque<>();
     int reads;
 
     @Override
@@ -37,9 +41,26 @@ class ViewSyncTest {
     @Override
     public CompletableFuture<Map<String, Optional<NodeInfo>>> read(Set<String> ids) {
       reads++;
+      if (defer) {
+        CompletableFuture<Map<String, Optional<NodeInfo>>> f = new CompletableFuture<>();
+        pendingIds.add(Set.copyOf(ids));
+        pending.add(f);
+        return f;
+      }
+      return CompletableFuture.completedFuture(answer(ids));
+    }
+
+    Map<String, Optional<NodeInfo>> answer(Set<String> ids) {
       Map<String, Optional<NodeInfo>> out = new HashMap<>();
       ids.forEach(id -> out.put(id, points.getOrDefault(id, Optional.empty())));
-      return CompletableFuture.completedFuture(out);
+      return out;
+    }
+
+    /** Answers the oldest deferred read with what {@code points} holds now; returns its ids. */
+    Set<String> answerNext() {
+      Set<String> ids = pendingIds.remove();
+      pending.remove().complete(answer(ids));
+      return ids;
     }
   }
 
@@ -135,13 +156,96 @@ class ViewSyncTest {
   }
 
   @Test
-  void unversionedEventsAreAppliedDirectlyWhenInStep() {
+  void anUnversionedEventIsNeverAppliedItsNodeIsReadAgainAndMeanwhileTheViewIsNotVouchedFor() {
+    source.defer = true;
     sync.resync();
-    loaded(0);
-    sync.onEvent(event(Type.NODE_REGISTERED, node("ts", "web@1")));
-    assertThat(index.find("web", "1")).extracting(NodeInfo::nodeId).containsExactly("ts");
+    loaded(100, node("n1", "web@1"));
+    assertThat(sync.inStepContent(null, null)).isNotNull();
+    // TypeScript's updateNodeAddress("n1", ...) publishes its own address and services under n1
+    sync.onEvent(new DiscoveryEvent(Type.NODE_UPDATED, "n1", "10.9.9.9:3000", List.of(ServiceInfo.of("ts-own")), 2));
+    assertThat(index.node("n1").orElseThrow().address()).isEqualTo("10.0.0.1:80");
+    assertThat(index.find("ts-own", null)).isEmpty();
+    assertThat(sync.inStepContent(null, null)).isNull(); // lookups go to Redis
+    assertThat(sync.inStepContent("web", null)).isNull();
+    sync.onEvent(event(Type.NODE_REGISTERED, node("ts", "web@1"))); // waits for the read in flight
+    assertThat(source.pending).hasSize(1);
+
+    source.points.put("n1", Optional.of(new NodeInfo("n1", "10.0.0.99:80", List.of(ServiceInfo.of("web", "1")), 3)));
+    source.points.put("ts", Optional.of(node("ts", "db")));
+    assertThat(source.answerNext()).containsExactly("n1");
+    assertThat(index.node("n1").orElseThrow().address()).isEqualTo("10.0.0.99:80");
+    assertThat(sync.inStepContent(null, null)).isNull(); // ts is still being read
+    assertThat(source.answerNext()).containsExactly("ts");
+    assertThat(index.find("db", null)).extracting(NodeInfo::nodeId).containsExactly("ts");
+    assertThat(sync.inStepContent(null, null)).isNotNull();
+    assertThat(sync.version()).isEqualTo(100); // no version of ours moved
+    assertThat(changes).extracting(e -> e.type() + ":" + e.nodeId() + ":" + e.address())
+        .contains("NODE_UPDATED:n1:10.0.0.99:80", "NODE_REGISTERED:ts:10.0.0.1:80")
+        .noneMatch(c -> c.contains("10.9.9.9"));
+
+    source.points.remove("ts"); // TypeScript's deregisterNode: its keys are gone
     sync.onEvent(event(Type.NODE_DEREGISTERED, node("ts")));
-    assertThat(index.size()).isZero();
+    source.answerNext();
+    assertThat(index.node("ts")).isEmpty();
+    assertThat(source.snapshots).isEmpty(); // never a full read
+  }
+
+  @Test
+  void aPointReadOverlappingAVersionedChangeOfItsNodeIsReadOnceMore() {
+    source.defer = true;
+    sync.resync();
+    loaded(100, node("n1", "web@1"));
+    source.points.put("n1", Optional.of(node("n1", "web@1")));
+    sync.onEvent(event(Type.NODE_UPDATED, node("n1", "ts-own"))); // unversioned: read n1
+    ours(101, Type.NODE_UPDATED, node("n1", "db@2")); // ours, while the read is in flight
+    source.answerNext(); // may predate 101: not applied, read again
+    assertThat(index.find("db", "2")).extracting(NodeInfo::nodeId).containsExactly("n1");
+    assertThat(source.pending).hasSize(1);
+    source.points.put("n1", Optional.of(node("n1", "db@2")));
+    source.answerNext();
+    assertThat(index.find("db", "2")).extracting(NodeInfo::nodeId).containsExactly("n1");
+    assertThat(sync.inStepContent(null, null)).isNotNull();
+  }
+
+  @Test
+  void anAnnouncementWithoutEventTakesItsVersionAndReadsTheNode() {
+    sync.resync();
+    loaded(100);
+    source.points.put("ts", Optional.of(node("ts", "web@1")));
+    sync.onSequence("101* ts"); // the sweeper adopted a TypeScript node: no event follows
+    assertThat(sync.version()).isEqualTo(101);
+    assertThat(index.find("web", "1")).extracting(NodeInfo::nodeId).containsExactly("ts");
+    ours(102, Type.NODE_REGISTERED, node("b", "web"));
+    source.points.remove("ts");
+    sync.onSequence("103* ts"); // cleaned up after someone else removed it
+    assertThat(index.node("ts")).isEmpty();
+    assertThat(sync.version()).isEqualTo(103);
+    assertThat(source.snapshots).isEmpty(); // no gap
+    // during a full read: replayed after the snapshot when newer
+    sync.resync();
+    source.points.put("ts", Optional.of(node("ts", "db")));
+    sync.onSequence("104* ts");
+    loaded(103, node("b", "web"));
+    assertThat(index.find("db", null)).extracting(NodeInfo::nodeId).containsExactly("ts");
+    assertThat(sync.version()).isEqualTo(104);
+  }
+
+  @Test
+  void thePeriodicFullReadWhileForeignNodesExistFollowsTheInjectedClock() {
+    long[] now = {0};
+    ViewSync timed = new ViewSync(index, source, Runnable::run, changes::add, () -> now[0]);
+    timed.resync();
+    loaded(5);
+    timed.onProbe(5, true, 60_000);
+    assertThat(source.snapshots).isEmpty();
+    now[0] += 59_999_000_000L;
+    timed.onProbe(5, true, 60_000);
+    assertThat(source.snapshots).isEmpty();
+    now[0] += 1_000_000L;
+    timed.onProbe(5, false, 60_000); // no foreign nodes: no periodic read
+    assertThat(source.snapshots).isEmpty();
+    timed.onProbe(5, true, 60_000);
+    assertThat(source.snapshots).hasSize(1);
   }
 
   @Test
