@@ -3,6 +3,7 @@ package dev.titan.discovery;
 import dev.titan.discovery.internal.DefaultDiscoveryService;
 import dev.titan.discovery.internal.Keys;
 import dev.titan.discovery.internal.Validation;
+import dev.titan.discovery.internal.node.LocalNode;
 import dev.titan.discovery.internal.node.NodeIdentity;
 import dev.titan.discovery.internal.redis.ConnectionSpec;
 import io.lettuce.core.RedisClient;
@@ -12,6 +13,7 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.resource.ClientResources;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import org.jspecify.annotations.Nullable;
@@ -62,6 +64,7 @@ public final class Discovery {
     private List<ServiceInfo> services = List.of();
     private @Nullable Executor callbackExecutor;
     private boolean registerOnStart = true;
+    private Map<String, String> metadata = Map.of();
 
     private Builder() {}
 
@@ -187,6 +190,21 @@ public final class Discovery {
     }
 
     /**
+     * This node's metadata from the start; well-known keys {@code zone} and {@code weight} (a
+     * whole number from 1 to 1,000,000; absent = 1). Change it at run time with {@link
+     * DiscoveryService#updateMetadata}.
+     *
+     * @param metadata at most 32 entries; keys 1 to 64 letters, digits and {@code . _ - / :};
+     *     values at most 512 characters without control characters
+     * @return this builder
+     * @throws IllegalArgumentException naming the entry that breaks a limit
+     */
+    public Builder metadata(Map<String, String> metadata) {
+      this.metadata = Validation.metadata(metadata);
+      return this;
+    }
+
+    /**
      * Where the futures returned by the service (and its {@link RegistryView}) complete. Default:
      * a pool of the service's own daemon threads, created on demand and shut down with the
      * service. Never a Redis I/O thread, so a callback may block, even {@code join()} another
@@ -259,7 +277,8 @@ public final class Discovery {
         RedisURI uri = parse("redisUri", redisUri != null ? redisUri : "redis://localhost:6379");
         connection = new ConnectionSpec(uri, redisClient, null, List.of(), clientResources, sslOptions);
       }
-      return new DefaultDiscoveryService(connection, effective, id, addr, services, registerOnStart, callbackExecutor);
+      return new DefaultDiscoveryService(connection, effective,
+          new LocalNode.Snapshot(id, addr, services, NodeStatus.UP, metadata), registerOnStart, callbackExecutor);
     }
 
     private static RedisURI parse(String what, String uri) {

@@ -1,6 +1,8 @@
 package dev.titan.discovery;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
@@ -265,6 +267,79 @@ public interface DiscoveryService extends AutoCloseable {
    * @return an unmodifiable copy
    */
   List<ServiceInfo> getServices();
+
+  // ---------------------------------------------------------------- instance state
+
+  /**
+   * Sets this node's status. Written at once when registered (one atomic script; NODE_UPDATED
+   * only when it changes), else applied locally and written on registration; local only in
+   * client mode. Lookups return nodes in every status: callers, {@link ServiceQuery#status} and
+   * client-side selection decide what to skip.
+   *
+   * @param status the status
+   * @return completes when Redis has it (at once when nothing is written)
+   */
+  CompletableFuture<Void> setStatus(NodeStatus status);
+
+  /**
+   * Sets any node's status: an operator's action. For this node's own id it is {@link
+   * #setStatus}; another node is changed in Redis in one atomic script (NODE_UPDATED only when
+   * the status changes), and an unknown id changes nothing. A Java node keeps a status set this
+   * way: its later writes do not reset it, and it adopts it as its own.
+   *
+   * @param nodeId the node
+   * @param status the status
+   * @return completes when done
+   */
+  CompletableFuture<Void> setNodeStatus(String nodeId, NodeStatus status);
+
+  /**
+   * Replaces this node's metadata (well-known keys {@code zone} and {@code weight}, a positive
+   * integer). Written like {@link #setStatus}: one script, NODE_UPDATED only when it changes.
+   *
+   * @param metadata at most 32 entries; keys 1 to 64 letters, digits and {@code . _ - / :}; values
+   *     at most 512 characters without control characters
+   * @return completes when Redis has it
+   * @throws IllegalArgumentException naming the entry that breaks a limit
+   */
+  CompletableFuture<Void> updateMetadata(Map<String, String> metadata);
+
+  /**
+   * Graceful drain: sets {@link NodeStatus#DRAINING} at once (published), keeps heartbeating for
+   * {@code grace} so that callers stop choosing this node while it finishes the work it has,
+   * then deregisters it (NODE_DEREGISTERED). The service keeps answering lookups until {@link
+   * #close()}; it does not register again. {@link #stop()} during the grace deregisters at once.
+   *
+   * @param grace how long to stay registered as DRAINING (zero: deregister right after)
+   * @return completes when the node is deregistered; fails with {@link IllegalStateException}
+   *     when the node is not registered (client mode, before {@link #register()}, stopped)
+   */
+  CompletableFuture<Void> drain(Duration grace);
+
+  /**
+   * Finds the nodes of one service that pass every filter of the query (version range, status,
+   * zone, metadata). Answered like {@link #findNodesByService(String, String)}: from the local
+   * view when one is attached and in step, else from Redis in one round trip that grows with the
+   * service's nodes, not with the registry.
+   *
+   * @param query the query
+   * @return the matching nodes
+   */
+  CompletableFuture<List<NodeInfo>> find(ServiceQuery query);
+
+  /**
+   * This node's status (as last set here, or adopted from an operator's change).
+   *
+   * @return the status
+   */
+  NodeStatus getStatus();
+
+  /**
+   * This node's metadata.
+   *
+   * @return an unmodifiable copy
+   */
+  Map<String, String> getMetadata();
 
   /**
    * Whether this node has completed registration and has not been stopped. It stays true while

@@ -1,6 +1,9 @@
 package dev.titan.discovery.internal;
 
+import dev.titan.discovery.DiscoveryEvent;
 import dev.titan.discovery.DiscoveryListener;
+import dev.titan.discovery.NodeStatus;
+import dev.titan.discovery.ServiceQuery;
 import dev.titan.discovery.DiscoveryOptions;
 import dev.titan.discovery.DiscoveryService;
 import dev.titan.discovery.NodeInfo;
@@ -20,7 +23,9 @@ import dev.titan.discovery.internal.view.ConfirmedActiveNodes;
 import dev.titan.discovery.internal.view.LocalRegistryView;
 import dev.titan.discovery.RegistryView;
 import dev.titan.discovery.DiscoveryStatus;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -73,40 +78,24 @@ public final class DefaultDiscoveryService implements DiscoveryService {
   private volatile @Nullable LocalRegistryView view; // created under lock
 
   /**
-   * Creates the service; connects nothing; {@link #start()} registers this node.
-   *
-   * @param connection how to reach Redis
-   * @param options options
-   * @param nodeId initial node id
-   * @param address initial address
-   * @param services initial services
-   */
-  public DefaultDiscoveryService(
-      ConnectionSpec connection, DiscoveryOptions options, String nodeId, String address, List<ServiceInfo> services) {
-    this(connection, options, nodeId, address, services, true, null);
-  }
-
-  /**
    * Creates the service; connects nothing.
    *
    * @param connection how to reach Redis
    * @param options options
-   * @param nodeId initial node id
-   * @param address initial address
-   * @param services initial services
+   * @param initial this node's initial identity and state
    * @param registerOnStart whether {@link #start()} registers this node, or only {@link
    *     #register()} (or {@link #registerNode}) does
    * @param callbackExecutor where returned futures complete, or null for a pool of the service's own
    */
   public DefaultDiscoveryService(
-      ConnectionSpec connection, DiscoveryOptions options, String nodeId, String address, List<ServiceInfo> services,
+      ConnectionSpec connection, DiscoveryOptions options, Snapshot initial,
       boolean registerOnStart, @Nullable Executor callbackExecutor) {
     this.completions = new Completions(callbackExecutor);
     this.registerOnStart = registerOnStart;
     this.connection = connection;
     this.options = options;
     this.keys = new Keys(options.redisPrefix());
-    this.node = new LocalNode(new Snapshot(nodeId, address, services));
+    this.node = new LocalNode(initial);
     int n = COUNT.incrementAndGet();
     ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "titan-discovery-" + n);
@@ -118,7 +107,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
     if (options.clientMode()) {
       LOG.info("DiscoveryService created in client mode (no registration, no heartbeat)");
     } else {
-      LOG.info("DiscoveryService created for node {} at {}", nodeId, address);
+      LOG.info("DiscoveryService created for node {} at {}", initial.nodeId(), initial.address());
     }
   }
 
@@ -168,7 +157,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
         if (v != null) {
           v.resubscribed();
         }
-      });
+      }, this::ownEvent);
     }
     Sweeper sweeper = new Sweeper(writer, scheduler, () -> node.get().nodeId());
     ConfirmedActiveNodes activeNodes = new ConfirmedActiveNodes(() -> view, reader, writer, link.commands(), keys);
@@ -270,7 +259,9 @@ public final class DefaultDiscoveryService implements DiscoveryService {
       return CompletableFuture.completedFuture(null);
     }
     return whenStarted(
-        p -> p.registrar() == null || !p.registrar().isStarted() ? CompletableFuture.completedFuture(null) : p.registrar().sync(),
+        p -> p.registrar() == null || !p.registrar().isStarted() || p.registrar().isStopped()
+            ? CompletableFuture.completedFuture(null) // not registered (yet, or any more: drained)
+            : p.registrar().sync(),
         () -> CompletableFuture.completedFuture(null)); // start() or register() will register it
   }
 
@@ -320,7 +311,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
     Validation.nodeId(nodeId);
     Validation.address(address);
     List<ServiceInfo> list = Validation.services(services);
-    node.update(s -> new Snapshot(nodeId, address, list));
+    node.update(s -> s.withIdentity(nodeId, address, list));
     return registerOwn();
   }
 
@@ -387,6 +378,91 @@ public final class DefaultDiscoveryService implements DiscoveryService {
     Validation.address(address);
     boolean changed = node.update(s -> s.withAddress(address));
     return changed ? syncOwn() : CompletableFuture.completedFuture(null);
+  }
+
+  // ---------------------------------------------------------------- instance state
+
+  /** An event about this node: adopts a status that an operator set (setNodeStatus elsewhere). */
+  private void ownEvent(DiscoveryEvent e) {
+    if (e.type() == DiscoveryEvent.Type.NODE_UPDATED && !options.clientMode()) {
+      Snapshot s = node.get();
+      if (s.status() != e.status() && e.address().equals(s.address())) {
+        LOG.info("Node {} has status {} set by an operator; adopting it", s.nodeId(), e.status());
+        node.update(cur -> cur.nodeId().equals(e.nodeId()) ? cur.withStatus(e.status()) : cur);
+      }
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> setStatus(NodeStatus status) {
+    java.util.Objects.requireNonNull(status, "status");
+    boolean changed = node.update(s -> s.withStatus(status));
+    return changed ? syncOwn() : CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletableFuture<Void> setNodeStatus(String nodeId, NodeStatus status) {
+    Validation.nodeId(nodeId);
+    java.util.Objects.requireNonNull(status, "status");
+    if (isOwn(nodeId)) {
+      return setStatus(status);
+    }
+    return withParts(p -> p.writer().updateStatus(nodeId, status).thenApply(found -> logUnknown(found, nodeId)));
+  }
+
+  @Override
+  public CompletableFuture<Void> updateMetadata(Map<String, String> metadata) {
+    Map<String, String> m = Validation.metadata(metadata);
+    boolean changed = node.update(s -> s.withMetadata(m));
+    return changed ? syncOwn() : CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletableFuture<Void> drain(Duration grace) {
+    java.util.Objects.requireNonNull(grace, "grace");
+    if (grace.isNegative()) {
+      throw new IllegalArgumentException("grace must not be negative, was " + grace);
+    }
+    if (!isRegistered()) {
+      return CompletableFuture.failedFuture(new IllegalStateException(
+          "drain() needs a registered node: " + (options.clientMode() ? "client mode registers nothing" : "call start()/register() first")));
+    }
+    return withParts(p -> {
+      Registrar r = p.registrar();
+      LOG.info("Draining node {}: DRAINING now, deregistered in {} ms", node.get().nodeId(), grace.toMillis());
+      return setStatus(NodeStatus.DRAINING)
+          .thenCompose(v -> delay(grace))
+          .thenCompose(v -> r.stop());
+    });
+  }
+
+  /** Completes after the delay on the service's scheduler; at once when the service stops meanwhile. */
+  private CompletableFuture<Void> delay(Duration d) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    try {
+      scheduler.schedule(() -> f.complete(null), d.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      f.complete(null);
+    }
+    stopped.whenComplete((v, e) -> f.complete(null));
+    return f;
+  }
+
+  @Override
+  public CompletableFuture<List<NodeInfo>> find(ServiceQuery query) {
+    java.util.Objects.requireNonNull(query, "query");
+    return withParts(p -> p.activeNodes().byService(query.serviceName(), query.version().orElse(null)))
+        .thenApply(nodes -> nodes.stream().filter(query::matches).toList());
+  }
+
+  @Override
+  public NodeStatus getStatus() {
+    return node.get().status();
+  }
+
+  @Override
+  public Map<String, String> getMetadata() {
+    return node.get().metadata();
   }
 
   // ---------------------------------------------------------------- reads

@@ -167,6 +167,81 @@ public final class Validation {
     return List.copyOf(services);
   }
 
+  /** Most metadata entries per node. */
+  public static final int MAX_METADATA_ENTRIES = 32;
+  /** Longest metadata key. */
+  public static final int MAX_METADATA_KEY_LENGTH = 64;
+  /** Longest metadata value. */
+  public static final int MAX_METADATA_VALUE_LENGTH = 512;
+  /** Largest weight. */
+  public static final int MAX_WEIGHT = 1_000_000;
+
+  /**
+   * Node metadata: at most {@link #MAX_METADATA_ENTRIES} entries, each passing {@link
+   * #metadataEntry}.
+   *
+   * @param metadata the metadata
+   * @return an unmodifiable copy in key order
+   */
+  public static java.util.Map<String, String> metadata(java.util.Map<String, String> metadata) {
+    Objects.requireNonNull(metadata, "metadata");
+    if (metadata.size() > MAX_METADATA_ENTRIES) {
+      throw new IllegalArgumentException(
+          "metadata must have at most " + MAX_METADATA_ENTRIES + " entries, had " + metadata.size());
+    }
+    java.util.TreeMap<String, String> copy = new java.util.TreeMap<>();
+    for (java.util.Map.Entry<String, String> e : metadata.entrySet()) {
+      metadataEntry(e.getKey(), e.getValue());
+      copy.put(e.getKey(), e.getValue());
+    }
+    return java.util.Collections.unmodifiableMap(copy);
+  }
+
+  /**
+   * One metadata entry: the key 1 to {@link #MAX_METADATA_KEY_LENGTH} letters, digits and {@code
+   * . _ - / :}; the value at most {@link #MAX_METADATA_VALUE_LENGTH} characters without control
+   * characters; {@code weight} a whole number from 1 to {@link #MAX_WEIGHT}; {@code zone} not
+   * blank.
+   *
+   * @param key the key
+   * @param value the value
+   */
+  public static void metadataEntry(String key, String value) {
+    Objects.requireNonNull(key, "metadata key");
+    Objects.requireNonNull(value, () -> "metadata value of '" + key + "'");
+    if (key.isEmpty() || key.length() > MAX_METADATA_KEY_LENGTH) {
+      throw new IllegalArgumentException("metadata key must have 1 to " + MAX_METADATA_KEY_LENGTH
+          + " characters, was '" + shorten(key) + "'");
+    }
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (!(c < 128 && (Character.isLetterOrDigit(c) || c == '.' || c == '_' || c == '-' || c == '/' || c == ':'))) {
+        throw new IllegalArgumentException("metadata key may hold letters, digits and . _ - / : only, was '"
+            + shorten(key) + "' (" + describe(c) + " at index " + i + ")");
+      }
+    }
+    if (value.length() > MAX_METADATA_VALUE_LENGTH) {
+      throw new IllegalArgumentException("metadata value of '" + key + "' must have at most "
+          + MAX_METADATA_VALUE_LENGTH + " characters, was '" + shorten(value) + "'");
+    }
+    text("metadata value of '" + key + "'", value);
+    if (key.equals("weight")) {
+      int w;
+      try {
+        w = Integer.parseInt(value);
+      } catch (NumberFormatException e) {
+        w = 0;
+      }
+      if (w < 1 || w > MAX_WEIGHT || !value.equals(Integer.toString(w))) {
+        throw new IllegalArgumentException(
+            "metadata 'weight' must be a whole number from 1 to " + MAX_WEIGHT + ", was '" + shorten(value) + "'");
+      }
+    }
+    if (key.equals("zone") && value.isBlank()) {
+      throw new IllegalArgumentException("metadata 'zone' must not be blank, was '" + value + "'");
+    }
+  }
+
   private static String text(String what, String value) {
     if (value.length() > MAX_SERVICE_TEXT_LENGTH) {
       throw new IllegalArgumentException(

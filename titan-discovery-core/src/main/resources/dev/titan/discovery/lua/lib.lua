@@ -66,3 +66,12 @@ local function index(prefix, id, names)
     write('SADD', prefix .. ':index:names', name)
   end
 end
+-- the extra event members of a node's state: '' for an UP node without metadata (the event is
+-- then byte for byte the TypeScript implementation's), else ',"status":"..."' and/or
+-- ',"metadata":{...}' (meta is the stored JSON object text)
+local function stateMembers(status, meta)
+  local out = ''
+  if status and status ~= false and status ~= '' and status ~= 'UP' then out = ',"status":' .. cjson.encode(status) end
+  if meta and meta ~= false and meta ~= '' then out = out .. ',"metadata":' .. meta end
+  return out
+end

@@ -5,7 +5,8 @@
 -- ARGV[3] '1' to add nodes that our service indexes do not cover (written by the TypeScript
 --         implementation): those in index:foreign (adopted by the sweeper) and, while some are
 --         not adopted yet (index:nodes larger than index:deadlines), those without a deadline.
--- Returns {{id, address, services, timestamp, ...}, {ids whose heartbeat is gone}, n} where n
+-- Returns {{id, address, services, timestamp, status, metadata, ...}, {ids whose heartbeat is
+-- gone}, n} (status and metadata '' when absent) where n
 -- counts our nodes whose deadline has passed (in active mode), so the caller knows to sweep,
 -- followed by the change counter (0 when absent) when KEYS[4] is given: the version this
 -- answer reflects, read in the same atomic step (local views resynchronise from it).
@@ -43,12 +44,14 @@ for _, id in ipairs(ids) do
   if active and redis.call('EXISTS', prefix .. ':heartbeat:' .. id) == 0 then
     dead[#dead + 1] = id
   else
-    local okH, h = pcall(redis.call, 'HMGET', prefix .. ':nodes:' .. id, 'address', 'services', 'timestamp')
+    local okH, h = pcall(redis.call, 'HMGET', prefix .. ':nodes:' .. id, 'address', 'services', 'timestamp', 'status', 'metadata')
     if okH and h[1] and h[2] and h[3] then
       out[#out + 1] = id
       out[#out + 1] = h[1]
       out[#out + 1] = h[2]
       out[#out + 1] = h[3]
+      out[#out + 1] = h[4] or ''
+      out[#out + 1] = h[5] or ''
     end
   end
 end

@@ -1,17 +1,26 @@
--- Changes one field (address or services) of an existing node, never creating keys: an unknown
--- node id leaves Redis untouched. Keeps our indexes in step and publishes NODE_UPDATED.
+-- Changes one field (address, services, status or metadata) of an existing node, never creating
+-- keys: an unknown node id leaves Redis untouched. Keeps our indexes in step and publishes
+-- NODE_UPDATED, only when the value really changes.
 -- KEYS[1] node hash   KEYS[2] index:version
--- ARGV[1] node id   ARGV[2] field ('address' or 'services')   ARGV[3] value
+-- ARGV[1] node id   ARGV[2] field ('address', 'services', 'status' or 'metadata')   ARGV[3] value
+-- ('UP' or '' removes the status field, '' the metadata field: absent means UP, no metadata)
 -- ARGV[4] prefix   ARGV[5] channel ('' = do not publish)   ARGV[6..] service names (services only)
--- Returns 1 when the node existed and was updated, 0 otherwise.
+-- Returns 1 when the node existed and was updated, 2 when it existed with that value already,
+-- 0 when there is no such node.
 local id, field, value, prefix, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return 0 end
-local cur = redis.call('HMGET', KEYS[1], 'address', 'services')
+local cur = redis.call('HMGET', KEYS[1], 'address', 'services', 'status', 'metadata')
 if cur[1] == false and cur[2] == false then return 0 end
-redis.call('HSET', KEYS[1], field, value)
+local absent = (field == 'status' and value == 'UP') or (field == 'metadata' and value == '')
+local slot = ({address = 1, services = 2, status = 3, metadata = 4})[field]
+if (absent and cur[slot] == false) or cur[slot] == value then return 2 end
+if absent then redis.call('HDEL', KEYS[1], field) else redis.call('HSET', KEYS[1], field, value) end
 local addr = field == 'address' and value or (cur[1] or '')
 local svc = field == 'services' and value or (cur[2] or '[]')
 if not string.match(svc, '^%s*%[') or not pcall(cjson.decode, svc) then svc = '[]' end
+local status = field == 'status' and value or cur[3]
+local meta = field == 'metadata' and value or cur[4]
+if meta and not (string.match(meta, '^%s*{') and pcall(cjson.decode, meta)) then meta = false end
 
 if field == 'services' then
   -- only nodes we index (in index:deadlines, not adopted from the TypeScript implementation)
@@ -36,6 +45,7 @@ local v = bump(KEYS[2], now)
 if channel ~= '' then
   sequence(channel, v, id)
   redis.call('PUBLISH', channel, '{"type":"NODE_UPDATED","nodeId":' .. cjson.encode(id)
-    .. ',"address":' .. cjson.encode(addr) .. ',"services":' .. svc .. ',"timestamp":' .. nowS .. '}')
+    .. ',"address":' .. cjson.encode(addr) .. ',"services":' .. svc .. ',"timestamp":' .. nowS
+    .. stateMembers(status, meta) .. '}')
 end
 return 1

@@ -31,6 +31,7 @@ public final class EventSubscription {
   private final Supplier<String> ownNodeId;
   private final EventHub hub;
   private final Runnable onResubscribed;
+  private final java.util.function.Consumer<DiscoveryEvent> ownEvents;
   private final AtomicBoolean subscribedOnce = new AtomicBoolean();
   private final AtomicLong malformed = new AtomicLong();
   private final AtomicLong received = new AtomicLong();
@@ -75,6 +76,28 @@ public final class EventSubscription {
       Supplier<String> ownNodeId,
       EventHub hub,
       Runnable onResubscribed) {
+    this(connection, channel, ownNodeId, hub, onResubscribed, e -> {});
+  }
+
+  /**
+   * Creates the subscription; nothing happens before {@link #start()}.
+   *
+   * @param connection the pub/sub connection
+   * @param channel the events channel
+   * @param ownNodeId this node's id (events about it go to {@code ownEvents}, not to listeners)
+   * @param hub where events go
+   * @param onResubscribed called (on the hub thread) after each re-subscription
+   * @param ownEvents told (on the hub thread) of events about this node, such as a status an
+   *     operator set
+   */
+  public EventSubscription(
+      StatefulRedisPubSubConnection<String, String> connection,
+      String channel,
+      Supplier<String> ownNodeId,
+      EventHub hub,
+      Runnable onResubscribed,
+      java.util.function.Consumer<DiscoveryEvent> ownEvents) {
+    this.ownEvents = ownEvents;
     this.connection = connection;
     this.channel = channel;
     this.ownNodeId = ownNodeId;
@@ -150,6 +173,7 @@ public final class EventSubscription {
       return;
     }
     if (event.nodeId().equals(ownNodeId.get())) {
+      ownEvents.accept(event);
       return;
     }
     LOG.debug("Event {} for node {}", event.type(), event.nodeId());

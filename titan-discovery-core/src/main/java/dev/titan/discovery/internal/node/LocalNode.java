@@ -1,5 +1,7 @@
 package dev.titan.discovery.internal.node;
 
+import dev.titan.discovery.NodeStatus;
+import java.util.Map;
 import dev.titan.discovery.ServiceInfo;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -16,17 +18,33 @@ public final class LocalNode {
    * @param nodeId the id
    * @param address the address
    * @param services the services (unmodifiable)
+   * @param status whether the node takes calls
+   * @param metadata the node's metadata (unmodifiable)
    */
-  public record Snapshot(String nodeId, String address, List<ServiceInfo> services) {
+  public record Snapshot(String nodeId, String address, List<ServiceInfo> services, NodeStatus status, Map<String, String> metadata) {
     /**
-     * Copies the services.
+     * Copies the services and metadata.
      *
      * @param nodeId see the record component
      * @param address see the record component
      * @param services see the record component
+     * @param status see the record component
+     * @param metadata see the record component
      */
     public Snapshot {
       services = List.copyOf(services);
+      metadata = Map.copyOf(metadata);
+    }
+
+    /**
+     * An UP node without metadata.
+     *
+     * @param nodeId the id
+     * @param address the address
+     * @param services the services
+     */
+    public Snapshot(String nodeId, String address, List<ServiceInfo> services) {
+      this(nodeId, address, services, NodeStatus.UP, Map.of());
     }
 
     /**
@@ -36,7 +54,7 @@ public final class LocalNode {
      * @return the copy
      */
     public Snapshot withServices(List<ServiceInfo> s) {
-      return new Snapshot(nodeId, address, s);
+      return new Snapshot(nodeId, address, s, status, metadata);
     }
 
     /**
@@ -46,7 +64,39 @@ public final class LocalNode {
      * @return the copy
      */
     public Snapshot withAddress(String a) {
-      return new Snapshot(nodeId, a, services);
+      return new Snapshot(nodeId, a, services, status, metadata);
+    }
+
+    /**
+     * A copy with another status.
+     *
+     * @param st the status
+     * @return the copy
+     */
+    public Snapshot withStatus(NodeStatus st) {
+      return new Snapshot(nodeId, address, services, st, metadata);
+    }
+
+    /**
+     * A copy with other metadata.
+     *
+     * @param m the metadata
+     * @return the copy
+     */
+    public Snapshot withMetadata(Map<String, String> m) {
+      return new Snapshot(nodeId, address, services, status, m);
+    }
+
+    /**
+     * A copy with another id, address and services; status and metadata kept.
+     *
+     * @param id the id
+     * @param a the address
+     * @param s the services
+     * @return the copy
+     */
+    public Snapshot withIdentity(String id, String a, List<ServiceInfo> s) {
+      return new Snapshot(id, a, s, status, metadata);
     }
   }
 

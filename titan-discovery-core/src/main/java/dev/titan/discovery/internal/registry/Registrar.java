@@ -81,6 +81,15 @@ public final class Registrar {
   }
 
   /**
+   * Whether {@link #stop()} has been called (the node was deregistered, or is being).
+   *
+   * @return true once stopped
+   */
+  public boolean isStopped() {
+    return stopped;
+  }
+
+  /**
    * Whether {@link #start()} has been called: from then on, changes of the node are written.
    *
    * @return true once started
@@ -274,14 +283,26 @@ public final class Registrar {
   }
 
   private CompletableFuture<Void> full(Snapshot s) {
-    return writer.register(s.nodeId(), s.address(), s.services()).thenCompose(r -> {
+    Snapshot w = written;
+    // the status goes out when this node changed it (or on its first write); otherwise a status
+    // that an operator set meanwhile (setNodeStatus from another process) is kept, and adopted
+    boolean keepStored = w != null && w.nodeId().equals(s.nodeId()) && w.status() == s.status();
+    return writer.register(s.nodeId(), s.address(), s.services(), s.status(), keepStored, s.metadata()).thenCompose(r -> {
       if (!r.existed() && written != null) {
         LOG.info("Node {} was missing from the registry (Redis restarted or the node expired); registered again", s.nodeId());
       } else if (written == null) {
         LOG.info("Node {} registered at {} with services {}", s.nodeId(), s.address(), s.services());
       }
       registered = true;
-      return succeeded(s);
+      Snapshot now = s;
+      if (r.status() != s.status()) {
+        LOG.info("Node {} has status {} set by an operator; keeping it", s.nodeId(), r.status());
+        now = s.withStatus(r.status());
+        Snapshot from = s;
+        Snapshot to = now;
+        node.update(cur -> cur.equals(from) ? to : cur);
+      }
+      return succeeded(now);
     });
   }
 

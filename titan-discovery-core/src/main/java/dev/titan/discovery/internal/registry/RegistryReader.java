@@ -1,6 +1,7 @@
 package dev.titan.discovery.internal.registry;
 
 import dev.titan.discovery.NodeInfo;
+import dev.titan.discovery.NodeStatus;
 import dev.titan.discovery.ServiceInfo;
 import dev.titan.discovery.internal.Keys;
 import dev.titan.discovery.internal.redis.Scripts;
@@ -149,13 +150,10 @@ public final class RegistryReader {
    * @return the node, or empty when absent or malformed
    */
   public CompletableFuture<Optional<NodeInfo>> node(String nodeId) {
-    return commands.hmget(keys.node(nodeId), "address", "services", "timestamp").toCompletableFuture()
-        .thenApply(values -> {
-          String address = values.get(0).getValueOrElse(null);
-          String services = values.get(1).getValueOrElse(null);
-          String timestamp = values.get(2).getValueOrElse(null);
-          return Optional.ofNullable(toNode(nodeId, address, services, timestamp));
-        })
+    return commands.hmget(keys.node(nodeId), "address", "services", "timestamp", "status", "metadata").toCompletableFuture()
+        .thenApply(values -> Optional.ofNullable(toNode(nodeId, values.get(0).getValueOrElse(null),
+            values.get(1).getValueOrElse(null), values.get(2).getValueOrElse(null),
+            values.get(3).getValueOrElse(null), values.get(4).getValueOrElse(null))))
         .exceptionally(e -> {
           if (isWrongType(e)) {
             return Optional.empty();
@@ -256,9 +254,10 @@ public final class RegistryReader {
     if (!(flat instanceof List<?> list)) {
       return List.of();
     }
-    List<NodeInfo> out = new ArrayList<>(list.size() / 4);
-    for (int i = 0; i + 3 < list.size(); i += 4) {
-      NodeInfo n = toNode(str(list.get(i)), str(list.get(i + 1)), str(list.get(i + 2)), str(list.get(i + 3)));
+    List<NodeInfo> out = new ArrayList<>(list.size() / 6);
+    for (int i = 0; i + 5 < list.size(); i += 6) {
+      NodeInfo n = toNode(str(list.get(i)), str(list.get(i + 1)), str(list.get(i + 2)), str(list.get(i + 3)),
+          str(list.get(i + 4)), str(list.get(i + 5)));
       if (n != null) {
         out.add(n);
       }
@@ -271,16 +270,20 @@ public final class RegistryReader {
   }
 
   /**
-   * Builds a node from the hash fields, or null when a field is missing or malformed.
+   * Builds a node from the hash fields, or null when a field the TypeScript implementation writes
+   * is missing or malformed. Our extra fields are read leniently: a missing or unknown status is
+   * UP, missing or malformed metadata is none.
    *
    * @param nodeId id
    * @param address address field
    * @param services services field
    * @param timestamp timestamp field
+   * @param status status field (null or empty when absent)
+   * @param metadata metadata field (null or empty when absent)
    * @return the node or null
    */
-  static @Nullable NodeInfo toNode(
-      @Nullable String nodeId, @Nullable String address, @Nullable String services, @Nullable String timestamp) {
+  static @Nullable NodeInfo toNode(@Nullable String nodeId, @Nullable String address, @Nullable String services,
+      @Nullable String timestamp, @Nullable String status, @Nullable String metadata) {
     if (nodeId == null || address == null || services == null || timestamp == null) {
       return null;
     }
@@ -296,7 +299,32 @@ public final class RegistryReader {
       LOG.debug("Skipping node {}: malformed timestamp field", nodeId);
       return null;
     }
-    return new NodeInfo(nodeId, address, list, ts);
+    if ((status == null || status.isEmpty()) && (metadata == null || metadata.isEmpty())) {
+      return new NodeInfo(nodeId, address, list, ts);
+    }
+    return new NodeInfo(nodeId, address, list, ts, NodeStatus.fromWire(status), decodeMetadata(metadata));
+  }
+
+  /** Decoded metadata fields, shared like the services lists (a fleet has few distinct maps). */
+  private static final java.util.concurrent.ConcurrentHashMap<String, java.util.Map<String, String>> METADATA =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static java.util.Map<String, String> decodeMetadata(@Nullable String json) {
+    if (json == null || json.isEmpty()) {
+      return java.util.Map.of();
+    }
+    java.util.Map<String, String> known = METADATA.get(json);
+    if (known != null) {
+      return known;
+    }
+    java.util.Map<String, String> m = NodeInfo.copyOfMetadata(WireCodec.decodeMetadata(json));
+    if (json.length() <= 4096) {
+      if (METADATA.size() >= DECODED_MAX) {
+        METADATA.clear();
+      }
+      METADATA.put(json, m);
+    }
+    return m;
   }
 
   /** Plain epoch milliseconds, as both implementations write them (else parsed as a number). */

@@ -1,5 +1,6 @@
 package dev.titan.discovery.internal.registry;
 
+import dev.titan.discovery.NodeStatus;
 import dev.titan.discovery.ServiceInfo;
 import dev.titan.discovery.internal.Keys;
 import dev.titan.discovery.internal.redis.Scripts;
@@ -9,6 +10,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -80,10 +82,12 @@ public final class RegistryWriter {
    * What a full registration found and did.
    *
    * @param existed whether the node was already registered
-   * @param changed whether its address or services changed (an event was published)
+   * @param changed whether its address, services, status or metadata changed (an event was
+   *     published)
    * @param timestamp the timestamp written (Redis server time, epoch ms)
+   * @param status the status stored now (the one an operator set, when the status was kept)
    */
-  public record Registration(boolean existed, boolean changed, long timestamp) {}
+  public record Registration(boolean existed, boolean changed, long timestamp, NodeStatus status) {}
 
   /**
    * Writes a node in full: hash, heartbeat, indexes; publishes NODE_REGISTERED or NODE_UPDATED
@@ -95,6 +99,24 @@ public final class RegistryWriter {
    * @return what happened
    */
   public CompletableFuture<Registration> register(String nodeId, String address, List<ServiceInfo> services) {
+    return register(nodeId, address, services, NodeStatus.UP, false, Map.of());
+  }
+
+  /**
+   * Writes a node in full with its state: hash (status and metadata as extra fields, absent for
+   * UP and none), heartbeat, indexes; publishes NODE_REGISTERED or NODE_UPDATED when something
+   * others see changed.
+   *
+   * @param nodeId the id
+   * @param address the address
+   * @param services the services
+   * @param status the status to write
+   * @param keepStoredStatus whether a status already stored for the node (an operator's) wins
+   * @param metadata the metadata
+   * @return what happened
+   */
+  public CompletableFuture<Registration> register(String nodeId, String address, List<ServiceInfo> services,
+      NodeStatus status, boolean keepStoredStatus, Map<String, String> metadata) {
     List<String> args = new ArrayList<>();
     args.add(nodeId);
     args.add(address);
@@ -102,13 +124,17 @@ public final class RegistryWriter {
     args.add(Long.toString(ttlMillis));
     args.add(keys.prefix());
     args.add(channel);
+    args.add(status.name());
+    args.add(keepStoredStatus ? "1" : "0");
+    args.add(WireCodec.encodeMetadata(metadata));
     args.addAll(names(services));
     String[] k = {keys.node(nodeId), keys.heartbeat(nodeId), keys.nodesIndex(), keys.deadlines(), keys.version()};
     long sentAt = renewals.now();
     return Scripts.REGISTER.<List<Object>>run(commands, ScriptOutputType.MULTI, k, args.toArray(new String[0]))
         .thenApply(r -> {
           renewals.deadlineSet(nodeId, sentAt);
-          return new Registration(asLong(r.get(0)) == 1, asLong(r.get(1)) == 1, asLong(r.get(2)));
+          String stored = r.size() > 3 && r.get(3) != null ? r.get(3).toString() : null;
+          return new Registration(asLong(r.get(0)) == 1, asLong(r.get(1)) == 1, asLong(r.get(2)), NodeStatus.fromWire(stored));
         });
   }
 
@@ -280,7 +306,19 @@ public final class RegistryWriter {
     args.addAll(names);
     String[] k = {keys.node(nodeId), keys.version()};
     return Scripts.UPDATE.<Long>run(commands, ScriptOutputType.INTEGER, k, args.toArray(new String[0]))
-        .thenApply(r -> r != null && r == 1L);
+        .thenApply(r -> r != null && (r == 1L || r == 2L));
+  }
+
+  /**
+   * Sets the status of an existing node (NODE_UPDATED only when it changes); does nothing for an
+   * unknown node.
+   *
+   * @param nodeId the id
+   * @param status the status
+   * @return true when the node existed
+   */
+  public CompletableFuture<Boolean> updateStatus(String nodeId, NodeStatus status) {
+    return update(nodeId, "status", status.name(), List.of());
   }
 
   private static List<String> names(List<ServiceInfo> services) {

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads many nodes with one native command per source set: {@code SORT source BY nosort GET #
- * GET {prefix}:nodes:*->address GET …->services GET …->timestamp GET {prefix}:heartbeat:*}. Redis
+ * GET {prefix}:nodes:*->address GET …->services GET …->timestamp GET …->status GET …->metadata
+ * GET {prefix}:heartbeat:*}. Redis
  * looks up every member's hash fields and heartbeat in one pass, without the per-call cost that a
  * script pays for each {@code EXISTS} and {@code HMGET} (measured here: about half the query
  * script's Redis time for 600 members, see BENCHMARKS.md).
@@ -34,8 +35,8 @@ import org.slf4j.LoggerFactory;
 final class SortReads {
 
   private static final Logger LOG = LoggerFactory.getLogger(SortReads.class);
-  /** Values per member in a reply: id, address, services, timestamp, heartbeat. */
-  private static final int STRIDE = 5;
+  /** Values per member in a reply: id, address, services, timestamp, status, metadata, heartbeat. */
+  private static final int STRIDE = 7;
 
   private final RedisClusterAsyncCommands<String, String> commands;
   private final Keys keys;
@@ -48,6 +49,7 @@ final class SortReads {
     String nodes = keys.prefix() + ":nodes:*->";
     this.args = new SortArgs().by("nosort").get("#")
         .get(nodes + "address").get(nodes + "services").get(nodes + "timestamp")
+        .get(nodes + "status").get(nodes + "metadata")
         .get(keys.prefix() + ":heartbeat:*");
     this.enabled = enabled && !keys.prefix().contains("*");
   }
@@ -129,11 +131,12 @@ final class SortReads {
       if (id == null || (seen != null && !seen.add(id))) {
         continue;
       }
-      boolean suspect = active && reply.get(i + 4) == null;
+      boolean suspect = active && reply.get(i + 6) == null;
       if (suspect) {
         rows.suspectIds().add(id);
       }
-      NodeInfo node = RegistryReader.toNode(id, reply.get(i + 1), reply.get(i + 2), reply.get(i + 3));
+      NodeInfo node = RegistryReader.toNode(
+          id, reply.get(i + 1), reply.get(i + 2), reply.get(i + 3), reply.get(i + 4), reply.get(i + 5));
       if (node != null) {
         (suspect ? rows.suspects() : rows.nodes()).add(node);
       }

@@ -85,14 +85,16 @@ final class ViewIndex {
     List<DiscoveryEvent> diff = new ArrayList<>();
     for (NodeInfo old : nodes.values()) {
       if (!next.containsKey(old.nodeId())) {
-        diff.add(new DiscoveryEvent(DiscoveryEvent.Type.NODE_DEREGISTERED, old.nodeId(), old.address(), old.services(), timestamp));
+        diff.add(new DiscoveryEvent(DiscoveryEvent.Type.NODE_DEREGISTERED, old.nodeId(), old.address(), old.services(),
+            timestamp, old.status(), old.metadata()));
       }
     }
     for (NodeInfo n : next.values()) {
       NodeInfo old = nodes.get(n.nodeId());
       if (old == null) {
         diff.add(event(DiscoveryEvent.Type.NODE_REGISTERED, n));
-      } else if (!old.address().equals(n.address()) || !old.services().equals(n.services())) {
+      } else if (!old.address().equals(n.address()) || !old.services().equals(n.services())
+          || old.status() != n.status() || !old.metadata().equals(n.metadata())) {
         diff.add(event(DiscoveryEvent.Type.NODE_UPDATED, n));
       }
     }
@@ -122,7 +124,7 @@ final class ViewIndex {
   }
 
   static DiscoveryEvent event(DiscoveryEvent.Type type, NodeInfo n) {
-    return new DiscoveryEvent(type, n.nodeId(), n.address(), n.services(), n.timestamp());
+    return new DiscoveryEvent(type, n.nodeId(), n.address(), n.services(), n.timestamp(), n.status(), n.metadata());
   }
 
   List<NodeInfo> nodes() {

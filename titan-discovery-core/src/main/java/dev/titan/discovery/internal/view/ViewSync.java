@@ -324,7 +324,7 @@ final class ViewSync {
         return;
       }
     } else {
-      index.put(new NodeInfo(e.nodeId(), e.address(), e.services(), e.timestamp()));
+      index.put(new NodeInfo(e.nodeId(), e.address(), e.services(), e.timestamp(), e.status(), e.metadata()));
     }
     changed.accept(e);
   }

@@ -1,6 +1,7 @@
 package dev.titan.discovery.internal.wire;
 
 import dev.titan.discovery.DiscoveryEvent;
+import dev.titan.discovery.NodeStatus;
 import dev.titan.discovery.ServiceInfo;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -55,7 +56,56 @@ public final class WireCodec {
     }
     map.put("services", services);
     map.put("timestamp", event.timestamp());
+    if (event.status() != NodeStatus.UP) {
+      map.put("status", event.status().name());
+    }
+    if (!event.metadata().isEmpty()) {
+      map.put("metadata", event.metadata());
+    }
     return MAPPER.writeValueAsString(map);
+  }
+
+  /**
+   * Encodes metadata as a JSON object with its keys in order, as stored in a node's {@code
+   * metadata} hash field and published in events.
+   *
+   * @param metadata the metadata
+   * @return the JSON object, or the empty string for no metadata (the field is then absent)
+   */
+  public static String encodeMetadata(Map<String, String> metadata) {
+    return metadata.isEmpty() ? "" : MAPPER.writeValueAsString(new java.util.TreeMap<>(metadata));
+  }
+
+  /**
+   * Decodes a node's stored metadata leniently: what is not a JSON object of strings is read as
+   * no metadata (a reader never fails on what another writer stored; non-string values are
+   * skipped).
+   *
+   * @param json the stored text, or null when absent
+   * @return the metadata (unmodifiable)
+   */
+  public static Map<String, String> decodeMetadata(@Nullable String json) {
+    if (json == null || json.isEmpty()) {
+      return Map.of();
+    }
+    try {
+      return metadata(MAPPER.readTree(json));
+    } catch (JacksonException | IllegalArgumentException e) {
+      return Map.of();
+    }
+  }
+
+  private static Map<String, String> metadata(@Nullable JsonNode node) {
+    if (node == null || !node.isObject() || node.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, String> out = new java.util.TreeMap<>();
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      if (e.getValue().isString()) {
+        out.put(e.getKey(), e.getValue().stringValue());
+      }
+    }
+    return out;
   }
 
   private static Map<String, String> serviceMap(ServiceInfo s) {
@@ -90,7 +140,8 @@ public final class WireCodec {
   /**
    * Decodes an event. Returns null when the text is not an event: not a JSON object, unknown
    * {@code type}, missing or invalid {@code nodeId}, or malformed services. A missing address is
-   * read as empty, missing services as none, a missing timestamp as 0.
+   * read as empty, missing services as none, a missing timestamp as 0, a missing or unknown
+   * {@code status} as UP, a missing or malformed {@code metadata} as none.
    *
    * @param json the JSON text
    * @return the event, or null when malformed
@@ -133,7 +184,9 @@ public final class WireCodec {
           timestamp = 0;
         }
       }
-      return new DiscoveryEvent(type, nodeId.stringValue(), addr, services, timestamp);
+      JsonNode status = root.get("status");
+      NodeStatus st = NodeStatus.fromWire(status != null && status.isString() ? status.stringValue() : null);
+      return new DiscoveryEvent(type, nodeId.stringValue(), addr, services, timestamp, st, metadata(root.get("metadata")));
     } catch (JacksonException | IllegalArgumentException e) {
       return null;
     }
