@@ -93,8 +93,7 @@ final class ViewIndex {
       NodeInfo old = nodes.get(n.nodeId());
       if (old == null) {
         diff.add(event(DiscoveryEvent.Type.NODE_REGISTERED, n));
-      } else if (!old.address().equals(n.address()) || !old.services().equals(n.services())
-          || old.status() != n.status() || !old.metadata().equals(n.metadata())) {
+      } else if (differs(old, n)) {
         diff.add(event(DiscoveryEvent.Type.NODE_UPDATED, n));
       }
     }
@@ -121,6 +120,12 @@ final class ViewIndex {
     if (b != null && b.remove(nodeId)) {
       services.remove(name, b);
     }
+  }
+
+  /** Whether what others see of a node changed: address, services, status or metadata. */
+  static boolean differs(NodeInfo old, NodeInfo n) {
+    return !old.address().equals(n.address()) || !old.services().equals(n.services())
+        || old.status() != n.status() || !old.metadata().equals(n.metadata());
   }
 
   static DiscoveryEvent event(DiscoveryEvent.Type type, NodeInfo n) {

@@ -309,7 +309,7 @@ final class ViewSync {
     if (node.isPresent()) {
       NodeInfo n = node.get();
       NodeInfo old = index.node(id).orElse(null);
-      if (old == null || !old.address().equals(n.address()) || !old.services().equals(n.services())) {
+      if (old == null || ViewIndex.differs(old, n)) {
         apply(ViewIndex.event(old == null ? DiscoveryEvent.Type.NODE_REGISTERED : DiscoveryEvent.Type.NODE_UPDATED, n));
       }
     } else {
