@@ -382,11 +382,17 @@ public final class DefaultDiscoveryService implements DiscoveryService {
 
   // ---------------------------------------------------------------- instance state
 
-  /** An event about this node: adopts a status that an operator set (setNodeStatus elsewhere). */
+  /**
+   * An event about this node: adopts a status that an operator set (setNodeStatus elsewhere).
+   * Echoes of this node's own writes (stamped at or before its last full write, Redis time) are
+   * not changes: an old echo must not undo a newer status of ours.
+   */
   private void ownEvent(DiscoveryEvent e) {
-    if (e.type() == DiscoveryEvent.Type.NODE_UPDATED && !options.clientMode()) {
+    Parts p = parts;
+    Registrar r = p == null ? null : p.registrar();
+    if (e.type() == DiscoveryEvent.Type.NODE_UPDATED && r != null && e.timestamp() > r.lastFullWriteAt()) {
       Snapshot s = node.get();
-      if (s.status() != e.status() && e.address().equals(s.address())) {
+      if (s.status() != e.status()) {
         LOG.info("Node {} has status {} set by an operator; adopting it", s.nodeId(), e.status());
         node.update(cur -> cur.nodeId().equals(e.nodeId()) ? cur.withStatus(e.status()) : cur);
       }

@@ -42,6 +42,7 @@ public final class Registrar {
   private volatile boolean registered;
   private volatile boolean stopped;
   private volatile long lastSuccessMillis;
+  private volatile long lastFullWriteAt; // Redis time of the last full write
   private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
 
@@ -87,6 +88,16 @@ public final class Registrar {
    */
   public boolean isStopped() {
     return stopped;
+  }
+
+  /**
+   * Redis server time (epoch ms) of this node's last full write: an event about this node
+   * stamped at or before it is the echo of a write of ours, not an operator's change.
+   *
+   * @return epoch milliseconds, 0 before the first write
+   */
+  public long lastFullWriteAt() {
+    return lastFullWriteAt;
   }
 
   /**
@@ -294,6 +305,7 @@ public final class Registrar {
         LOG.info("Node {} registered at {} with services {}", s.nodeId(), s.address(), s.services());
       }
       registered = true;
+      lastFullWriteAt = Math.max(lastFullWriteAt, r.timestamp());
       Snapshot now = s;
       if (r.status() != s.status()) {
         LOG.info("Node {} has status {} set by an operator; keeping it", s.nodeId(), r.status());
