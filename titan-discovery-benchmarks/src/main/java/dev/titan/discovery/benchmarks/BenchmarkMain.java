@@ -459,6 +459,10 @@ public final class BenchmarkMain {
     rows.set(rows.size() - 1, withTarget(rows.get(rows.size() - 1), v.getPercentile(50) <= 5 ? "p50 <= 5 us: met" : "p50 <= 5 us: NOT met"));
     rows.add(latency(n, "findNodesByService+version, local view", byName.get("viewFindNodesByServiceVersion"), null, 0));
     rows.add(latency(n, "node(id), local view", byName.get("viewNode"), null, 0));
+    rows.add(latency(n, "find(versionRange ^1.1, status UP) from Redis (no view)", byName.get("findRangeFromRedisOurs"),
+        byName.get("findNodesByServiceReference"), 0));
+    rows.add(latency(n, "find(versionRange ^1.1, status UP), local view confirmed", byName.get("findRangeConfirmedOurs"),
+        byName.get("findNodesByServiceReference"), 0));
     rows.add(latency(n, "Heartbeat latency", byName.get("heartbeatOurs"), byName.get("heartbeatReference"), 0));
     Statistics to = byName.get("heartbeatThroughputOurs");
     Statistics tr = byName.get("heartbeatThroughputReference");

@@ -127,4 +127,32 @@ public class LookupBenchmarks {
   public Optional<NodeInfo> viewNode(BenchState s) {
     return s.view.node(s.ids[s.heartbeatNode()]);
   }
+
+  /**
+   * Ours: find with an npm version range and a status filter ({@code ^1.1}, UP: two of the three
+   * versions), from Redis (no view).
+   *
+   * @param s state
+   * @return the nodes
+   */
+  @Benchmark
+  public List<NodeInfo> findRangeFromRedisOurs(BenchState s) {
+    return s.discoveryWithoutView.find(rangeQuery(s)).join();
+  }
+
+  /**
+   * Ours: the same ranged find on a service with a local view (confirmed in one O(due) round trip).
+   *
+   * @param s state
+   * @return the nodes
+   */
+  @Benchmark
+  public List<NodeInfo> findRangeConfirmedOurs(BenchState s) {
+    return s.discovery.find(rangeQuery(s)).join();
+  }
+
+  private static dev.titan.discovery.ServiceQuery rangeQuery(BenchState s) {
+    return dev.titan.discovery.ServiceQuery.service(s.serviceName()).versionRange("^1.1")
+        .status(dev.titan.discovery.NodeStatus.UP).build();
+  }
 }
