@@ -391,10 +391,8 @@ public final class DefaultDiscoveryService implements DiscoveryService {
     Parts p = parts;
     Registrar r = p == null ? null : p.registrar();
     if (e.type() == DiscoveryEvent.Type.NODE_UPDATED && r != null && e.timestamp() > r.lastFullWriteAt()) {
-      Snapshot s = node.get();
-      if (s.status() != e.status()) {
-        LOG.info("Node {} has status {} set by an operator; adopting it", s.nodeId(), e.status());
-        node.update(cur -> cur.nodeId().equals(e.nodeId()) ? cur.withStatus(e.status()) : cur);
+      if (node.adoptStatus(e.nodeId(), e.status())) {
+        LOG.info("Node {} has status {} set by an operator; adopting it", e.nodeId(), e.status());
       }
     }
   }
@@ -433,25 +431,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
       return CompletableFuture.failedFuture(new IllegalStateException(
           "drain() needs a registered node: " + (options.clientMode() ? "client mode registers nothing" : "call start()/register() first")));
     }
-    return withParts(p -> {
-      Registrar r = p.registrar();
-      LOG.info("Draining node {}: DRAINING now, deregistered in {} ms", node.get().nodeId(), grace.toMillis());
-      return setStatus(NodeStatus.DRAINING)
-          .thenCompose(v -> delay(grace))
-          .thenCompose(v -> r.stop());
-    });
-  }
-
-  /** Completes after the delay on the service's scheduler; at once when the service stops meanwhile. */
-  private CompletableFuture<Void> delay(Duration d) {
-    CompletableFuture<Void> f = new CompletableFuture<>();
-    try {
-      scheduler.schedule(() -> f.complete(null), d.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      f.complete(null);
-    }
-    stopped.whenComplete((v, e) -> f.complete(null));
-    return f;
+    return withParts(p -> p.registrar().drain(grace, () -> setStatus(NodeStatus.DRAINING)));
   }
 
   @Override

@@ -137,6 +137,17 @@ public final class LocalNode {
   }
 
   /**
+   * Takes on a status that an operator set for this node, if the node still has that id.
+   *
+   * @param nodeId the id the status was set for
+   * @param status the status
+   * @return true when the status changed
+   */
+  public boolean adoptStatus(String nodeId, NodeStatus status) {
+    return update(cur -> cur.nodeId().equals(nodeId) ? cur.withStatus(status) : cur);
+  }
+
+  /**
    * Adds a service unless the same name and version is there.
    *
    * @param service the service

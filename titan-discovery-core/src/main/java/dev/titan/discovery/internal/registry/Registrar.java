@@ -158,6 +158,20 @@ public final class Registrar {
   }
 
   /**
+   * Graceful drain: runs {@code markDraining} (the write of status DRAINING), keeps heartbeating
+   * for {@code grace}, then {@link #stop() stops} (deregisters). A {@link #stop()} meanwhile cuts
+   * the grace short.
+   *
+   * @param grace how long to stay registered as DRAINING
+   * @param markDraining writes the DRAINING status
+   * @return completes when deregistered
+   */
+  public CompletableFuture<Void> drain(java.time.Duration grace, Supplier<CompletableFuture<Void>> markDraining) {
+    LOG.info("Draining node {}: DRAINING now, deregistered in {} ms", node.get().nodeId(), grace.toMillis());
+    return markDraining.get().thenCompose(v -> sleep(grace.toMillis())).thenCompose(v -> stop());
+  }
+
+  /**
    * Stops the heartbeat, waits for the write in flight, and deregisters the node.
    *
    * @return completes when deregistered (or when deregistration failed, which is logged)
