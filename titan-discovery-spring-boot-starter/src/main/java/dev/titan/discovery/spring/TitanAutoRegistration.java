@@ -20,8 +20,10 @@ import org.springframework.util.ClassUtils;
  * actual port, so {@code server.port=0} works), any other application on {@link
  * ApplicationReadyEvent}. The registration adds the application's service to the services the
  * node already offers (those the application registered itself stay). When the context stops,
- * before the web server shuts down, it withdraws every service of the node, so callers stop
- * choosing this instance while it still answers requests in flight.
+ * before the web server's graceful shutdown, it marks the node {@code DRAINING} (published at
+ * once, so callers stop choosing this instance while it still answers requests in flight) and
+ * then withdraws the node's services (for readers that know no status); the node itself is
+ * deregistered after the web server has stopped, when the discovery service stops.
  *
  * <p>Service name {@code titan.discovery.service-name}, else {@code spring.application.name};
  * version {@code titan.discovery.service-version}; host {@code titan.discovery.host}, else the
@@ -43,6 +45,7 @@ public class TitanAutoRegistration implements SmartApplicationListener, SmartLif
   private final DiscoveryService discovery;
   private final TitanDiscoveryProperties properties;
   private final AtomicReference<@Nullable TitanRegistration> registered = new AtomicReference<>();
+  private volatile @Nullable TitanRegistration last;
   private volatile boolean running;
 
   /**
@@ -104,11 +107,23 @@ public class TitanAutoRegistration implements SmartApplicationListener, SmartLif
     return registered.get();
   }
 
+  /**
+   * The application's registration as it is now: the one registered last, else the one that
+   * would be registered (its port may still change when the web server starts).
+   *
+   * @return the registration
+   */
+  TitanRegistration current() {
+    TitanRegistration r = last;
+    return r != null ? r : registration(null);
+  }
+
   private void register(@Nullable Integer serverPort) {
     TitanRegistration r = registration(serverPort);
     try {
       registry.register(r);
       registered.set(r);
+      last = r;
     } catch (DiscoveryException e) {
       LOG.error("{}; this instance is not discoverable until it is registered", e.getMessage());
     }
@@ -139,13 +154,16 @@ public class TitanAutoRegistration implements SmartApplicationListener, SmartLif
     running = true;
   }
 
-  /** Withdraws the node's services, before the web server stops taking requests. */
+  /**
+   * Marks the node DRAINING and withdraws its services, before the web server's graceful
+   * shutdown.
+   */
   @Override
   public void stop() {
     running = false;
     TitanRegistration r = registered.getAndSet(null);
     if (r != null) {
-      registry.withdrawAll(r);
+      registry.drain(r);
     }
   }
 

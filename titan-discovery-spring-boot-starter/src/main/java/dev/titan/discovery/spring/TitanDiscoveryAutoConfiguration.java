@@ -49,7 +49,9 @@ public class TitanDiscoveryAutoConfiguration {
    * lookups, but registers nothing; the node is registered once its address is known, by {@link
    * TitanAutoRegistration} (or by the application through {@link TitanServiceRegistry} or {@link
    * DiscoveryService#register()}), so no node with a placeholder address or without services
-   * ever appears, and nothing at all is written with auto-registration off.
+   * ever appears, and nothing at all is written with auto-registration off. The node's metadata
+   * comes from {@code titan.discovery.metadata.*}, {@code zone} and {@code weight}; an invalid
+   * value fails start-up with a message naming the property and the value.
    *
    * @param properties the settings
    * @param endpoint Redis from Spring Data Redis settings, when there are some
@@ -65,7 +67,8 @@ public class TitanDiscoveryAutoConfiguration {
       ObjectProvider<ClientResources> clientResources,
       Environment environment) {
     RedisEndpoint redis = redisEndpoint(properties, endpoint);
-    Discovery.Builder builder = Discovery.builder().options(properties.toOptions()).registerOnStart(false);
+    Discovery.Builder builder = Discovery.builder().options(properties.toOptions()).registerOnStart(false)
+        .metadata(properties.toMetadata());
     redis.applyTo(builder);
     ClientResources resources = clientResources.getIfUnique();
     if (resources != null) {

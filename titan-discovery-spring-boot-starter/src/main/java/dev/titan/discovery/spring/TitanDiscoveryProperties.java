@@ -1,7 +1,11 @@
 package dev.titan.discovery.spring;
 
+import dev.titan.discovery.Discovery;
 import dev.titan.discovery.DiscoveryOptions;
+import dev.titan.discovery.NodeInfo;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -15,6 +19,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  */
 @ConfigurationProperties("titan.discovery")
 public class TitanDiscoveryProperties {
+
+  /** Largest {@code weight} (the core's limit). */
+  static final int MAX_WEIGHT = 1_000_000;
 
   /** Whether Titan Discovery is enabled at all. */
   private boolean enabled = true;
@@ -82,6 +89,26 @@ public class TitanDiscoveryProperties {
    * invalidate it earlier; zero disables the cache.
    */
   private Duration cacheTtl = Duration.ofSeconds(5);
+
+  /**
+   * Metadata of this application's node (at most 32 entries; keys of letters, digits and {@code
+   * . _ - / :}; a key with a dot is written in brackets, {@code titan.discovery.metadata[a.b]=c}).
+   * Spring Cloud's ServiceInstance metadata carries it.
+   */
+  private Map<String, String> metadata = new LinkedHashMap<>();
+
+  /**
+   * Zone of this application's node (metadata {@code zone}, as Spring Cloud LoadBalancer's zone
+   * preference reads it); wins over a {@code zone} entry of {@code titan.discovery.metadata}.
+   */
+  private @Nullable String zone;
+
+  /**
+   * Weight of this application's node, a whole number from 1 to 1000000 (metadata {@code weight},
+   * as Spring Cloud LoadBalancer's weighted configuration reads it; absent = 1); wins over a
+   * {@code weight} entry of {@code titan.discovery.metadata}.
+   */
+  private @Nullable Integer weight;
 
   /**
    * Whether Titan is enabled.
@@ -405,6 +432,102 @@ public class TitanDiscoveryProperties {
    */
   public void setCacheTtl(Duration cacheTtl) {
     this.cacheTtl = cacheTtl;
+  }
+
+  /**
+   * The node's metadata.
+   *
+   * @return the metadata map (mutable, bound by Spring)
+   */
+  public Map<String, String> getMetadata() {
+    return metadata;
+  }
+
+  /**
+   * Sets the node's metadata.
+   *
+   * @param metadata the metadata
+   */
+  public void setMetadata(Map<String, String> metadata) {
+    this.metadata = metadata;
+  }
+
+  /**
+   * The node's zone.
+   *
+   * @return the zone, or null
+   */
+  public @Nullable String getZone() {
+    return zone;
+  }
+
+  /**
+   * Sets the node's zone.
+   *
+   * @param zone the zone, or null
+   */
+  public void setZone(@Nullable String zone) {
+    this.zone = zone;
+  }
+
+  /**
+   * The node's weight.
+   *
+   * @return the weight, or null for the default (1)
+   */
+  public @Nullable Integer getWeight() {
+    return weight;
+  }
+
+  /**
+   * Sets the node's weight.
+   *
+   * @param weight the weight, or null
+   */
+  public void setWeight(@Nullable Integer weight) {
+    this.weight = weight;
+  }
+
+  /**
+   * The node's metadata from {@code metadata}, {@code zone} and {@code weight} (the last two win
+   * over entries of the same key), checked.
+   *
+   * @return the metadata, in key order
+   * @throws IllegalArgumentException naming the property and the value when one is invalid
+   */
+  public Map<String, String> toMetadata() {
+    Map<String, String> m = new java.util.TreeMap<>();
+    if (metadata != null) {
+      for (Map.Entry<String, String> e : metadata.entrySet()) {
+        String value = e.getValue() == null ? "" : e.getValue();
+        try {
+          Discovery.builder().metadata(Map.of(e.getKey(), value));
+        } catch (IllegalArgumentException ex) {
+          throw new IllegalArgumentException(
+              "titan.discovery.metadata." + e.getKey() + " is invalid ('" + value + "'): " + ex.getMessage(), ex);
+        }
+        m.put(e.getKey(), value);
+      }
+    }
+    if (zone != null) {
+      if (zone.isBlank()) {
+        throw new IllegalArgumentException("titan.discovery.zone must not be blank, was '" + zone + "'");
+      }
+      m.put(NodeInfo.ZONE, zone);
+    }
+    if (weight != null) {
+      if (weight < 1 || weight > MAX_WEIGHT) {
+        throw new IllegalArgumentException(
+            "titan.discovery.weight must be a whole number from 1 to " + MAX_WEIGHT + ", was '" + weight + "'");
+      }
+      m.put(NodeInfo.WEIGHT, Integer.toString(weight));
+    }
+    try {
+      Discovery.builder().metadata(m); // the limits on the whole map (number of entries)
+    } catch (IllegalArgumentException ex) {
+      throw new IllegalArgumentException("titan.discovery.metadata is invalid: " + ex.getMessage(), ex);
+    }
+    return m;
   }
 
   /**

@@ -6,13 +6,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.serviceregistry.Registration;
 
 /**
  * What {@link TitanServiceRegistry} registers: this application as one node of the registry,
- * offering one service. Immutable.
+ * offering one service. Immutable, except the application's own {@code Registration} bean (the
+ * one Spring Cloud's {@code service-registry} Actuator endpoint acts on), which always shows the
+ * auto-registration's current values: its port is the web server's once that has started.
  *
  * <p>Instance id = the node id, service id = the service name, address {@code host:port}
  * (an IPv6 host in brackets), the optional version in the metadata as {@code version}.
@@ -24,6 +27,7 @@ public final class TitanRegistration implements Registration {
   private final String host;
   private final int port;
   private final @Nullable String version;
+  private final @Nullable Supplier<TitanRegistration> live;
 
   /**
    * Creates a registration.
@@ -41,6 +45,32 @@ public final class TitanRegistration implements Registration {
     this.host = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
     this.port = port;
     this.version = version;
+    this.live = null;
+  }
+
+  private TitanRegistration(TitanRegistration initial, Supplier<TitanRegistration> live) {
+    this.instanceId = initial.instanceId;
+    this.serviceId = initial.serviceId;
+    this.host = initial.host;
+    this.port = initial.port;
+    this.version = initial.version;
+    this.live = live;
+  }
+
+  /**
+   * A registration that always shows what {@code current} supplies (for the Registration bean,
+   * created before the web server's port is known).
+   *
+   * @param current supplies the current registration
+   * @return the live registration
+   */
+  static TitanRegistration live(Supplier<TitanRegistration> current) {
+    return new TitanRegistration(current.get(), current);
+  }
+
+  private TitanRegistration now() {
+    Supplier<TitanRegistration> l = live;
+    return l == null ? this : l.get();
   }
 
   /**
@@ -50,7 +80,7 @@ public final class TitanRegistration implements Registration {
    */
   @Override
   public String getInstanceId() {
-    return instanceId;
+    return now().instanceId;
   }
 
   /**
@@ -60,7 +90,7 @@ public final class TitanRegistration implements Registration {
    */
   @Override
   public String getServiceId() {
-    return serviceId;
+    return now().serviceId;
   }
 
   /**
@@ -70,7 +100,7 @@ public final class TitanRegistration implements Registration {
    */
   @Override
   public String getHost() {
-    return host;
+    return now().host;
   }
 
   /**
@@ -80,7 +110,7 @@ public final class TitanRegistration implements Registration {
    */
   @Override
   public int getPort() {
-    return port;
+    return now().port;
   }
 
   /**
@@ -110,11 +140,12 @@ public final class TitanRegistration implements Registration {
    */
   @Override
   public Map<String, String> getMetadata() {
+    TitanRegistration r = now();
     Map<String, String> m = new LinkedHashMap<>();
-    if (version != null) {
-      m.put("version", version);
+    if (r.version != null) {
+      m.put("version", r.version);
     }
-    m.put("nodeId", instanceId);
+    m.put("nodeId", r.instanceId);
     return Map.copyOf(m);
   }
 
@@ -124,7 +155,7 @@ public final class TitanRegistration implements Registration {
    * @return the version, or null
    */
   public @Nullable String getVersion() {
-    return version;
+    return now().version;
   }
 
   /**
@@ -133,7 +164,8 @@ public final class TitanRegistration implements Registration {
    * @return {@code host:port}
    */
   public String getAddress() {
-    return host + ":" + port;
+    TitanRegistration r = now();
+    return r.host + ":" + r.port;
   }
 
   /**
@@ -142,11 +174,13 @@ public final class TitanRegistration implements Registration {
    * @return one service: name and version
    */
   public List<ServiceInfo> getServices() {
-    return List.of(ServiceInfo.of(serviceId, version));
+    TitanRegistration r = now();
+    return List.of(ServiceInfo.of(r.serviceId, r.version));
   }
 
   @Override
   public String toString() {
-    return "TitanRegistration{" + serviceId + (version == null ? "" : "@" + version) + " " + instanceId + " at " + getAddress() + "}";
+    TitanRegistration r = now();
+    return "TitanRegistration{" + r.serviceId + (r.version == null ? "" : "@" + r.version) + " " + r.instanceId + " at " + r.getAddress() + "}";
   }
 }

@@ -2,6 +2,7 @@ package dev.titan.discovery.spring;
 
 import dev.titan.discovery.DiscoveryService;
 import dev.titan.discovery.NodeInfo;
+import dev.titan.discovery.NodeStatus;
 import dev.titan.discovery.RegistryView;
 import dev.titan.discovery.ServiceInfo;
 import java.time.Duration;
@@ -31,12 +32,24 @@ import org.springframework.cloud.client.ServiceInstance;
  *
  * <p>Mapping: instance id = node id, service id = the service name, host and port parsed from the
  * node's address ({@code host:port}; an IPv6 host keeps its brackets, {@code [::1]}, so that URIs
- * built from it are valid), not secure, metadata {@code nodeId} and, when the node registered one,
- * {@code version}. A node whose address has no port is skipped.
+ * built from it are valid), not secure. Metadata: the node's own metadata, plus {@code version}
+ * (when the node registered the service with one), {@code zone} (when the node has one), {@code
+ * weight} (the node's weight, {@code 1} when absent), {@code status} and {@code nodeId}; so Spring
+ * Cloud LoadBalancer's zone preference, weighted and hint-based suppliers work on them as they
+ * are. A node whose address has no port is skipped, and so is every node that is not {@link
+ * NodeStatus#UP} (DRAINING, OUT_OF_SERVICE): such a node is never handed out, so no load balancer
+ * chooses it.
  */
 public final class TitanServiceInstances {
 
   private static final Logger LOG = LoggerFactory.getLogger(TitanServiceInstances.class);
+
+  /** Metadata key of the service version. */
+  public static final String VERSION = "version";
+  /** Metadata key of the node's status ({@code UP} in every instance handed out). */
+  public static final String STATUS = "status";
+  /** Metadata key of the node id. */
+  public static final String NODE_ID = "nodeId";
 
   /** Receives the duration of each lookup, for metrics. */
   @FunctionalInterface
@@ -182,6 +195,9 @@ public final class TitanServiceInstances {
   static List<ServiceInstance> toInstances(String serviceId, List<NodeInfo> nodes) {
     List<ServiceInstance> out = new ArrayList<>(nodes.size());
     for (NodeInfo n : nodes) {
+      if (n.status() != NodeStatus.UP) {
+        continue; // draining or out of service: takes no new calls
+      }
       ServiceInstance i = toInstance(serviceId, n);
       if (i != null) {
         out.add(i);
@@ -196,14 +212,17 @@ public final class TitanServiceInstances {
       LOG.debug("Node {} of service {} has no usable host:port address ('{}'); skipped", node.nodeId(), serviceId, node.address());
       return null;
     }
-    Map<String, String> metadata = new LinkedHashMap<>();
+    Map<String, String> metadata = new LinkedHashMap<>(node.metadata());
     for (ServiceInfo s : node.services()) {
       if (s.name().equals(serviceId) && s.version() != null) {
-        metadata.put("version", s.version());
+        metadata.put(VERSION, s.version());
         break;
       }
     }
-    metadata.put("nodeId", node.nodeId());
+    // zone is in the node's metadata already; weight normalised (absent or unusable = 1)
+    metadata.put(NodeInfo.WEIGHT, Integer.toString(node.weight()));
+    metadata.put(STATUS, node.status().name());
+    metadata.put(NODE_ID, node.nodeId());
     return new DefaultServiceInstance(node.nodeId(), serviceId, hp.host(), hp.port(), false, metadata);
   }
 

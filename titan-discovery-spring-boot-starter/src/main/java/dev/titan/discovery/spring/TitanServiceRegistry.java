@@ -2,10 +2,13 @@ package dev.titan.discovery.spring;
 
 import dev.titan.discovery.DiscoveryException;
 import dev.titan.discovery.DiscoveryService;
+import dev.titan.discovery.NodeInfo;
+import dev.titan.discovery.NodeStatus;
 import dev.titan.discovery.ServiceInfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
@@ -15,6 +18,8 @@ import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.cloud.client.serviceregistry.ServiceRegistry;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.ResponseStatus;
 
 /**
  * Spring Cloud {@link ServiceRegistry} on the application's {@link DiscoveryService}.
@@ -27,13 +32,16 @@ import org.springframework.cloud.client.serviceregistry.ServiceRegistry;
  * withdraws only the registration's service, so that no caller finds it any more, while the node
  * and its other services stay until the context stops (NODE_DEREGISTERED). A registration with
  * another node id than the application's is removed outright. In client mode nothing is
- * written.
+ * written. {@link #setStatus} and {@link #getStatus} are the node's {@link NodeStatus} ({@code
+ * UP}, {@code DRAINING}, {@code OUT_OF_SERVICE}); a status change leaves the services alone.
  */
 public class TitanServiceRegistry implements ServiceRegistry<TitanRegistration> {
 
-  /** Status of a registration whose service is offered. */
+  /** Status of a node that takes calls. */
   public static final String STATUS_UP = "UP";
-  /** Status of a registration whose service is withdrawn. */
+  /** Status of a node that is shutting down and takes no new calls. */
+  public static final String STATUS_DRAINING = "DRAINING";
+  /** Status of a node taken out of rotation. */
   public static final String STATUS_OUT_OF_SERVICE = "OUT_OF_SERVICE";
 
   private static final Logger LOG = LoggerFactory.getLogger(TitanServiceRegistry.class);
@@ -122,37 +130,117 @@ public class TitanServiceRegistry implements ServiceRegistry<TitanRegistration> 
   public void close() {}
 
   /**
-   * {@code UP} offers the registration's service again; {@code OUT_OF_SERVICE} or {@code DOWN}
-   * withdraws it while the node stays registered. Other services of the node are left alone.
+   * Sets the status of the registration's node ({@link DiscoveryService#setStatus} for the
+   * application's own node, {@link DiscoveryService#setNodeStatus} for another): {@code UP},
+   * {@code DRAINING} or {@code OUT_OF_SERVICE}, case-insensitive; {@code DOWN} is taken as {@code
+   * OUT_OF_SERVICE}. The node's services stay as they are: a node that is not UP is still
+   * registered and found by status-aware lookups, but the discovery clients no longer hand it out.
+   * This is what the Actuator {@code service-registry} endpoint calls.
    *
    * @param registration the registration
    * @param status the status
+   * @throws IllegalArgumentException naming the value when it is none of these
+   * @throws DiscoveryException when Redis did not take it
    */
   @Override
   public void setStatus(TitanRegistration registration, String status) {
-    if (STATUS_UP.equalsIgnoreCase(status)) {
-      register(registration);
-    } else if (STATUS_OUT_OF_SERVICE.equalsIgnoreCase(status) || "DOWN".equalsIgnoreCase(status)) {
-      deregister(registration);
+    NodeStatus s = parseStatus(status);
+    if (registration.getInstanceId().equals(discovery.getNodeId())) {
+      await(discovery.setStatus(s), "Status " + s + " of " + registration);
+    } else if (!clientMode) {
+      await(discovery.setNodeStatus(registration.getInstanceId(), s), "Status " + s + " of " + registration);
     } else {
-      throw new IllegalArgumentException("status must be UP, OUT_OF_SERVICE or DOWN, was '" + status + "'");
+      throw new IllegalStateException("Titan discovery is in client mode: the status of " + registration + " is not written");
     }
+    events.ownChange();
+    LOG.info("Status of {} set to {}", registration, s);
   }
 
   /**
-   * {@code UP} when the application's node is registered with the registration's service, else
-   * {@code OUT_OF_SERVICE}.
+   * The status of the registration's node: for the application's own node its current status
+   * ({@link DiscoveryService#getStatus()}, also before it is registered: the status it will be
+   * registered with); for another node the status read from the registry, or null when there is
+   * no such node.
    *
    * @param registration the registration
-   * @return the status, a String
+   * @return the status name ({@code UP}, {@code DRAINING} or {@code OUT_OF_SERVICE}), a String
    */
   @Override
   @SuppressWarnings("unchecked")
   public <T> T getStatus(TitanRegistration registration) {
-    boolean up = discovery.isRegistered()
-        && registration.getInstanceId().equals(discovery.getNodeId())
-        && discovery.getServices().stream().anyMatch(s -> s.name().equals(registration.getServiceId()));
-    return (T) (up ? STATUS_UP : STATUS_OUT_OF_SERVICE);
+    if (registration.getInstanceId().equals(discovery.getNodeId())) {
+      return (T) discovery.getStatus().name();
+    }
+    CompletableFuture<Optional<NodeInfo>> node = discovery.getNodeInfo(registration.getInstanceId());
+    try {
+      Optional<NodeInfo> n = node.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return (T) n.map(i -> i.status().name()).orElse(null);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DiscoveryException("Status lookup of " + registration + " was interrupted");
+    } catch (ExecutionException | TimeoutException e) {
+      throw new DiscoveryException("Status lookup of " + registration + " failed: " + e, e);
+    }
+  }
+
+  /**
+   * The node status a Spring Cloud status string names.
+   *
+   * @param status {@code UP}, {@code DRAINING}, {@code OUT_OF_SERVICE} or {@code DOWN} (= out of
+   *     service), case-insensitive
+   * @return the status
+   * @throws IllegalArgumentException naming the value otherwise
+   */
+  static NodeStatus parseStatus(String status) {
+    String s = status == null ? "" : status.trim().toUpperCase(java.util.Locale.ROOT);
+    switch (s) {
+      case "UP":
+        return NodeStatus.UP;
+      case "DRAINING":
+        return NodeStatus.DRAINING;
+      case "OUT_OF_SERVICE":
+      case "DOWN":
+        return NodeStatus.OUT_OF_SERVICE;
+      default:
+        throw new InvalidStatusException("status must be UP, DRAINING, OUT_OF_SERVICE or DOWN, was '" + status + "'");
+    }
+  }
+
+  /**
+   * An unknown status: an {@link IllegalArgumentException} that Spring MVC and WebFlux answer with
+   * 400 Bad Request (the Actuator endpoint lets it through to them); the annotation is simply
+   * absent where spring-web is not.
+   */
+  @ResponseStatus(HttpStatus.BAD_REQUEST)
+  static final class InvalidStatusException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    InvalidStatusException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Marks the application's node DRAINING (published at once, so callers stop choosing it) and
+   * then withdraws its services (for readers that do not know about status: the TypeScript
+   * implementation, earlier versions); the node stays registered, heartbeating, until the
+   * discovery service stops. Failures are logged.
+   *
+   * @param registration the application's registration
+   */
+  void drain(TitanRegistration registration) {
+    if (clientMode || !registration.getInstanceId().equals(discovery.getNodeId())) {
+      withdrawAll(registration);
+      return;
+    }
+    try {
+      await(discovery.setStatus(NodeStatus.DRAINING), "Draining of " + registration);
+      events.ownChange();
+      LOG.info("Draining {}", registration);
+    } catch (DiscoveryException | IllegalStateException e) {
+      LOG.warn("{}; withdrawing its services", e.getMessage());
+    }
+    withdrawAll(registration);
   }
 
   /** The current services with the added ones, each replacing a current one of the same name. */

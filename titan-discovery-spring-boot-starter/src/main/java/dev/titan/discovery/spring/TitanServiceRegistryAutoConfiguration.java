@@ -7,13 +7,14 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.cloud.client.ConditionalOnDiscoveryEnabled;
 import org.springframework.cloud.client.serviceregistry.AutoServiceRegistrationAutoConfiguration;
+import org.springframework.cloud.client.serviceregistry.Registration;
 import org.springframework.cloud.client.serviceregistry.ServiceRegistryAutoConfiguration;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 
 /**
- * Auto-configuration of the Spring Cloud {@link TitanServiceRegistry} and of the application's
- * {@link TitanAutoRegistration}. Honours {@code spring.cloud.discovery.enabled}, {@code
+ * Auto-configuration of the Spring Cloud {@link TitanServiceRegistry}, of the application's
+ * {@link TitanAutoRegistration} and of its {@link Registration} bean. Honours {@code spring.cloud.discovery.enabled}, {@code
  * spring.cloud.service-registry.enabled} and {@code
  * spring.cloud.service-registry.auto-registration.enabled}.
  */
@@ -59,5 +60,21 @@ public class TitanServiceRegistryAutoConfiguration {
   public TitanAutoRegistration titanAutoRegistration(
       ApplicationContext context, TitanServiceRegistry registry, DiscoveryService discovery, TitanDiscoveryProperties properties) {
     return new TitanAutoRegistration(context, registry, discovery, properties);
+  }
+
+  /**
+   * The application's own registration as a {@link Registration} bean, which Spring Cloud's
+   * Actuator {@code service-registry} endpoint reads and sets the status of (and which
+   * applications may inject to know their own instance). It shows the auto-registration's
+   * current values: the web server's port once that has started.
+   *
+   * @param autoRegistration the auto-registration
+   * @return the registration
+   */
+  @Bean
+  @ConditionalOnMissingBean(Registration.class)
+  @ConditionalOnBean(TitanAutoRegistration.class)
+  public TitanRegistration titanRegistration(TitanAutoRegistration autoRegistration) {
+    return TitanRegistration.live(autoRegistration::current);
   }
 }

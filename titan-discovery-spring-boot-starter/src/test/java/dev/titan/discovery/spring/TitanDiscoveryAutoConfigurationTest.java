@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.titan.discovery.Discovery;
 import dev.titan.discovery.DiscoveryOptions;
 import dev.titan.discovery.DiscoveryService;
+import dev.titan.discovery.NodeStatus;
 import dev.titan.discovery.ServiceInfo;
 import dev.titan.discovery.testkit.RedisServer;
 import io.lettuce.core.RedisClient;
@@ -150,6 +151,8 @@ class TitanDiscoveryAutoConfigurationTest {
       assertThat(ctx).hasSingleBean(DiscoveryService.class).hasSingleBean(TitanDiscoveryClient.class);
       assertThat(ctx.getBean(DiscoveryService.class).getNodeId()).isEqualTo("own-node");
       assertThat(ctx.getBean(TitanDiscoveryClient.class).getOrder()).isEqualTo(42);
+      assertThat(ctx).hasSingleBean(TitanRegistration.class);
+      assertThat(ctx.getBean(TitanRegistration.class).getPort()).isEqualTo(1234);
       assertThat(ctx.getBean(DiscoveryService.class).status().started()).isTrue();
     });
   }
@@ -223,10 +226,12 @@ class TitanDiscoveryAutoConfigurationTest {
       TitanRegistration registration = new TitanRegistration("merging-node", "orders", "127.0.0.1", 8082, "1.0");
       registry.register(registration);
       assertThat(servicesInRedis(discovery)).containsExactly(ServiceInfo.of("orders", "1.0"), ServiceInfo.of("audit"));
+      // a status change is the node's status; the services stay
       registry.setStatus(registration, "OUT_OF_SERVICE");
-      assertThat(servicesInRedis(discovery)).containsExactly(ServiceInfo.of("audit"));
+      assertThat(servicesInRedis(discovery)).containsExactly(ServiceInfo.of("orders", "1.0"), ServiceInfo.of("audit"));
+      assertThat(discovery.getNodeInfo("merging-node").join().orElseThrow().status()).isEqualTo(NodeStatus.OUT_OF_SERVICE);
       registry.setStatus(registration, "UP");
-      assertThat(servicesInRedis(discovery)).containsExactly(ServiceInfo.of("audit"), ServiceInfo.of("orders", "1.0"));
+      assertThat(discovery.getNodeInfo("merging-node").join().orElseThrow().status()).isEqualTo(NodeStatus.UP);
       registry.deregister(registration);
       assertThat(servicesInRedis(discovery)).containsExactly(ServiceInfo.of("audit"));
       assertThat(discovery.isRegistered()).isTrue();
@@ -262,6 +267,37 @@ class TitanDiscoveryAutoConfigurationTest {
           ready(ctx);
           assertThat(ctx.getBean(DiscoveryService.class).isRegistered()).isTrue();
         });
+  }
+
+  @Test
+  void metadataZoneAndWeightPropertiesReachTheNodeAndItsInstances() {
+    runner.withPropertyValues("titan.discovery.node-id=meta-node", "titan.discovery.metadata.tier=gold",
+            "titan.discovery.metadata.zone=overridden", "titan.discovery.metadata[team.name]=payments",
+            "titan.discovery.zone=eu-1", "titan.discovery.weight=4")
+        .run(ctx -> {
+          DiscoveryService discovery = ctx.getBean(DiscoveryService.class);
+          assertThat(discovery.getMetadata()).containsExactlyInAnyOrderEntriesOf(
+              java.util.Map.of("tier", "gold", "team.name", "payments", "zone", "eu-1", "weight", "4"));
+          ready(ctx);
+          assertThat(ctx).hasSingleBean(TitanRegistration.class);
+          assertThat(ctx.getBean(TitanRegistration.class).getInstanceId()).isEqualTo("meta-node");
+          List<ServiceInstance> found = ctx.getBean(DiscoveryClient.class).getInstances("orders");
+          assertThat(found).singleElement().satisfies(i -> assertThat(i.getMetadata())
+              .containsEntry("zone", "eu-1").containsEntry("weight", "4").containsEntry("tier", "gold")
+              .containsEntry("team.name", "payments").containsEntry("status", "UP"));
+        });
+  }
+
+  @Test
+  void invalidWeightFailsStartupNamingThePropertyAndTheValue() {
+    runner.withPropertyValues("titan.discovery.weight=0").run(ctx -> assertThat(ctx).hasFailed().getFailure()
+        .hasStackTraceContaining("titan.discovery.weight").hasStackTraceContaining("'0'"));
+    runner.withPropertyValues("titan.discovery.weight=heavy").run(ctx -> assertThat(ctx).hasFailed().getFailure()
+        .hasStackTraceContaining("titan.discovery.weight").hasStackTraceContaining("heavy"));
+    runner.withPropertyValues("titan.discovery.zone= ").run(ctx -> assertThat(ctx).hasFailed().getFailure()
+        .hasStackTraceContaining("titan.discovery.zone"));
+    runner.withPropertyValues("titan.discovery.metadata.weight=-3").run(ctx -> assertThat(ctx).hasFailed().getFailure()
+        .hasStackTraceContaining("titan.discovery.metadata.weight").hasStackTraceContaining("'-3'"));
   }
 
   @Test
@@ -390,6 +426,11 @@ class TitanDiscoveryAutoConfigurationTest {
     @Bean
     TitanDiscoveryClient ownClient(TitanServiceInstances instances) {
       return new TitanDiscoveryClient(instances, Duration.ofSeconds(1), 42);
+    }
+
+    @Bean
+    TitanRegistration ownRegistration() {
+      return new TitanRegistration("own-node", "orders", "127.0.0.1", 1234, null);
     }
   }
 

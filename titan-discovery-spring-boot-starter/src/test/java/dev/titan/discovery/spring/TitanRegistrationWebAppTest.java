@@ -8,6 +8,7 @@ import dev.titan.discovery.DiscoveryEvent;
 import dev.titan.discovery.DiscoveryOptions;
 import dev.titan.discovery.DiscoveryService;
 import dev.titan.discovery.NodeInfo;
+import dev.titan.discovery.NodeStatus;
 import dev.titan.discovery.ServiceInfo;
 import dev.titan.discovery.testkit.RedisServer;
 import io.lettuce.core.RedisClient;
@@ -142,11 +143,14 @@ class TitanRegistrationWebAppTest {
     assertThat(registration).isNotNull();
     @SuppressWarnings("unchecked")
     ServiceRegistry<TitanRegistration> registry = app.getBean(ServiceRegistry.class);
+    // a status change is the node's status; its services stay
     registry.setStatus(registration, "OUT_OF_SERVICE");
-    assertThat(services(observer, id)).containsExactlyInAnyOrder(early, late);
+    assertThat(services(observer, id)).containsExactlyInAnyOrder(web, early, late);
+    assertThat(observer.getNodeInfo(id).join().orElseThrow().status()).isEqualTo(NodeStatus.OUT_OF_SERVICE);
     assertThat((String) registry.getStatus(registration)).isEqualTo("OUT_OF_SERVICE");
     registry.setStatus(registration, "UP");
     assertThat(services(observer, id)).containsExactlyInAnyOrder(web, early, late);
+    assertThat(observer.getNodeInfo(id).join().orElseThrow().status()).isEqualTo(NodeStatus.UP);
     assertThat((String) registry.getStatus(registration)).isEqualTo("UP");
 
     assertThat(events.stream().filter(e -> e.nodeId().equals(id) && e.type() == DiscoveryEvent.Type.NODE_REGISTERED)).hasSize(1);
@@ -157,6 +161,36 @@ class TitanRegistrationWebAppTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> events.stream()
         .anyMatch(e -> e.nodeId().equals(id) && e.type() == DiscoveryEvent.Type.NODE_DEREGISTERED));
     assertThat(observer.nodeExists(id).join()).isFalse();
+  }
+
+  @Test
+  void gracefulShutdownPublishesDrainingBeforeTheNodeIsDeregistered() {
+    String prefix = "drain:discovery";
+    List<String> messages = recordChannel(prefix + ":events");
+    ConfigurableApplicationContext app = start(WebApp.class, prefix, "server.shutdown=graceful");
+    String id = app.getBean(DiscoveryService.class).getNodeId();
+    await().atMost(Duration.ofSeconds(10)).until(() -> messages.stream().anyMatch(m -> m.contains("\"NODE_REGISTERED\"")));
+
+    app.close();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> messages.stream()
+        .anyMatch(m -> m.contains("\"NODE_DEREGISTERED\"") && m.contains(id)));
+    List<String> ours = messages.stream().filter(m -> m.contains("\"" + id + "\"")).toList();
+    int draining = indexOf(ours, m -> m.contains("\"NODE_UPDATED\"") && m.contains("\"status\":\"DRAINING\""));
+    int deregistered = indexOf(ours, m -> m.contains("\"NODE_DEREGISTERED\""));
+    assertThat(draining).as("NODE_UPDATED with DRAINING in %s", ours).isNotNegative();
+    assertThat(draining).as("DRAINING before NODE_DEREGISTERED in %s", ours).isLessThan(deregistered);
+    // nothing about this node between its registration and the drain
+    assertThat(ours.subList(0, draining)).allMatch(m -> m.contains("\"NODE_REGISTERED\""));
+  }
+
+  private static int indexOf(List<String> messages, java.util.function.Predicate<String> p) {
+    for (int i = 0; i < messages.size(); i++) {
+      if (p.test(messages.get(i))) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static List<ServiceInfo> services(DiscoveryService observer, String id) {
