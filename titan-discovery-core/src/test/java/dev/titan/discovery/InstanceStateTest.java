@@ -113,7 +113,7 @@ class InstanceStateTest extends RedisTestBase {
     DiscoveryService a = provider("a", Map.of(), ORDERS);
     await().atMost(Duration.ofSeconds(5)).until(() -> log.has(DiscoveryEvent.Type.NODE_REGISTERED, "a"));
 
-    var drained = a.drain(Duration.ofMillis(1500));
+    var drained = a.drain(Duration.ofSeconds(4)); // long enough for heartbeats on a loaded machine
     await().atMost(Duration.ofSeconds(5)).until(() -> log.events().stream()
         .anyMatch(e -> e.nodeId().equals("a") && e.type() == DiscoveryEvent.Type.NODE_UPDATED && e.status() == NodeStatus.DRAINING));
     // during the grace: still registered, still heartbeating, found as DRAINING
