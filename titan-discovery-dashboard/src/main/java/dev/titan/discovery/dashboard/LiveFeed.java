@@ -51,6 +51,10 @@ final class LiveFeed implements DiscoveryListener {
   private final ArrayDeque<Map<String, Object>> log = new ArrayDeque<>(); // guarded by lock
 
   private final Set<SseStream> streams = ConcurrentHashMap.newKeySet();
+  /** Each node's JSON, kept while the view hands out the same (immutable) NodeInfo instance. */
+  private final Map<String, Encoded> encoded = new ConcurrentHashMap<>();
+
+  private record Encoded(NodeInfo node, String json) {}
 
   LiveFeed(RegistryView view, DiscoveryService discovery, JsonMapper json) {
     this.view = view;
@@ -140,13 +144,15 @@ final class LiveFeed implements DiscoveryListener {
       batchSeq = ++seq;
       version = view.version();
     }
-    Map<String, Object> batch = new LinkedHashMap<>();
-    batch.put("seq", batchSeq);
-    batch.put("version", version);
-    batch.put("upserts", nodes(upserts));
-    batch.put("removed", removed);
-    batch.put("log", logged);
-    broadcast("batch", json.writeValueAsString(batch));
+    for (String id : removed) {
+      encoded.remove(id);
+    }
+    StringBuilder batch = new StringBuilder(256 + upserts.size() * 256);
+    batch.append("{\"seq\":").append(batchSeq).append(",\"version\":").append(version).append(",\"upserts\":");
+    appendNodes(batch, upserts);
+    batch.append(",\"removed\":").append(json.writeValueAsString(removed));
+    batch.append(",\"log\":").append(json.writeValueAsString(logged)).append('}');
+    broadcast("batch", batch.toString());
   }
 
   /** Sends the registry's change counter and the view's health; runs every second. */
@@ -171,14 +177,14 @@ final class LiveFeed implements DiscoveryListener {
       snapSeq = seq;
       version = view.version();
     }
-    Map<String, Object> snap = new LinkedHashMap<>();
-    snap.put("seq", snapSeq);
-    snap.put("version", version);
-    snap.put("readOnly", readOnly);
-    snap.put("status", status());
-    snap.put("nodes", nodes(nodes));
-    snap.put("log", recent);
-    return json.writeValueAsString(snap);
+    StringBuilder snap = new StringBuilder(1024 + nodes.size() * 256);
+    snap.append("{\"seq\":").append(snapSeq).append(",\"version\":").append(version)
+        .append(",\"readOnly\":").append(readOnly)
+        .append(",\"status\":").append(json.writeValueAsString(status()))
+        .append(",\"log\":").append(json.writeValueAsString(recent))
+        .append(",\"nodes\":");
+    appendNodes(snap, nodes);
+    return snap.append('}').toString();
   }
 
   /**
@@ -235,12 +241,22 @@ final class LiveFeed implements DiscoveryListener {
     }
   }
 
-  private static List<Map<String, Object>> nodes(List<NodeInfo> nodes) {
-    List<Map<String, Object>> out = new ArrayList<>(nodes.size());
-    for (NodeInfo n : nodes) {
-      out.add(node(n));
+  /** Appends a JSON array of nodes, each encoded once per NodeInfo instance. */
+  private void appendNodes(StringBuilder out, List<NodeInfo> nodes) {
+    out.append('[');
+    for (int i = 0; i < nodes.size(); i++) {
+      NodeInfo n = nodes.get(i);
+      Encoded e = encoded.get(n.nodeId());
+      if (e == null || e.node() != n) {
+        e = new Encoded(n, json.writeValueAsString(node(n)));
+        encoded.put(n.nodeId(), e);
+      }
+      if (i > 0) {
+        out.append(',');
+      }
+      out.append(e.json());
     }
-    return out;
+    out.append(']');
   }
 
   static Map<String, Object> node(NodeInfo n) {

@@ -14,7 +14,7 @@
   const STATUSES = ['UP', 'DRAINING', 'OUT_OF_SERVICE'];
   const ROW = 30;            // px, matches --row in app.css
   const OVERSCAN = 8;
-  const LOG_MAX = 200;
+  const LOG_MAX = 150;
   const QUEUE_MAX = 600;     // batches waiting for a frame (a hidden tab): beyond that, start again from a snapshot
   const TOKEN_KEY = 'titan-dashboard-token';
 
@@ -47,7 +47,13 @@
   const metrics = {
     firstRenderMs: null,     // performance.now() when the snapshot was first on screen
     snapshotBytes: 0,
+    snapshotFetchMs: 0,      // request to last byte
+    snapshotParseMs: 0,
+    snapshotRenderMs: 0,     // building the model and the first DOM
     batchesApplied: 0,
+    frames: 0,               // animation frames that applied batches
+    frameWorkMaxMs: 0,       // the longest of them: our own work, whatever the machine's load
+    frameWorkTotalMs: 0,
     seen: new Map(),         // id -> { status, at: Date.now() when applied }
     seenAt(id, status) {
       const s = this.seen.get(id);
@@ -104,6 +110,7 @@
   // ------------------------------------------------------------------ model
 
   function serviceNames(node) {
+    if (node.services.length === 1) return [node.services[0].name];
     const names = new Set();
     for (const s of node.services) names.add(s.name);
     return names;
@@ -142,27 +149,27 @@
     }
   }
 
-  function upsert(node) {
+  function upsert(node, now) {
     const old = state.nodes.get(node.id);
     if (old) unindex(old);
     state.nodes.set(node.id, node);
     index(node);
-    metrics.seen.set(node.id, { status: node.status, at: Date.now() });
+    if (now) metrics.seen.set(node.id, { status: node.status, at: now });
   }
 
-  function remove(id) {
+  function remove(id, now) {
     const old = state.nodes.get(id);
     if (!old) return;
     unindex(old);
     state.nodes.delete(id);
-    metrics.seen.set(id, { status: 'GONE', at: Date.now() });
+    metrics.seen.set(id, { status: 'GONE', at: now });
   }
 
   function loadSnapshot(snap) {
     state.nodes = new Map();
     state.services = new Map();
     state.totals = { UP: 0, DRAINING: 0, OUT_OF_SERVICE: 0 };
-    for (const n of snap.nodes) upsert(n);
+    for (const n of snap.nodes) upsert(n, 0);
     state.seq = snap.seq;
     state.version = snap.version;
     state.readOnly = !!snap.readOnly;
@@ -182,8 +189,9 @@
 
   function applyBatch(b) {
     if (b.seq <= state.seq) return;
-    for (const n of b.upserts) upsert(n);
-    for (const id of b.removed) remove(id);
+    const now = Date.now();
+    for (const n of b.upserts) upsert(n, now);
+    for (const id of b.removed) remove(id, now);
     state.seq = b.seq;
     if (b.version > state.version) state.version = b.version;
     addLog(b.log);
@@ -197,10 +205,15 @@
     frameRequested = true;
     requestAnimationFrame(() => {
       frameRequested = false;
+      const start = performance.now();
       const batches = queue;
       queue = [];
       for (const b of batches) applyBatch(b);
       render();
+      const work = performance.now() - start;
+      metrics.frames++;
+      metrics.frameWorkTotalMs += work;
+      if (work > metrics.frameWorkMaxMs) metrics.frameWorkMaxMs = work;
     });
   }
 
@@ -405,7 +418,8 @@
     if (!entries || entries.length === 0) return;
     const list = $('log');
     const frag = document.createDocumentFragment();
-    for (let i = entries.length - 1; i >= 0; i--) frag.appendChild(logItem(entries[i]));
+    const oldest = Math.max(0, entries.length - LOG_MAX);
+    for (let i = entries.length - 1; i >= oldest; i--) frag.appendChild(logItem(entries[i]));
     list.insertBefore(frag, list.firstChild);
     while (list.children.length > LOG_MAX) list.lastChild.remove();
   }
@@ -474,12 +488,19 @@
     const mine = ++snapshotRequest;
     state.loaded = false;
     try {
+      const t0 = performance.now();
       const res = await fetch('api/snapshot', { cache: 'no-store' });
       if (!res.ok) throw new Error('HTTP ' + res.status);
       const text = await res.text();
       if (mine !== snapshotRequest) return;
+      const t1 = performance.now();
+      const snap = JSON.parse(text);
+      const t2 = performance.now();
+      loadSnapshot(snap);
       metrics.snapshotBytes = text.length;
-      loadSnapshot(JSON.parse(text));
+      metrics.snapshotFetchMs = t1 - t0;
+      metrics.snapshotParseMs = t2 - t1;
+      metrics.snapshotRenderMs = performance.now() - t2;
     } catch (err) {
       if (mine === snapshotRequest) setTimeout(fetchSnapshot, 1000);
     }
