@@ -45,6 +45,9 @@ final class Browser implements AutoCloseable {
         "--window-size=1280,800", "--force-device-scale-factor=1", "--no-first-run", "--no-default-browser-check",
         "--disable-extensions", "--disable-background-networking", "--disable-component-update");
     driver = new ChromeDriver(service, options);
+    // a 1280x800 viewport (the window size includes the browser's own chrome)
+    driver.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+        java.util.Map.of("width", 1280, "height", 800, "deviceScaleFactor", 1, "mobile", false));
   }
 
   WebDriverWait waiting(Duration timeout) {

@@ -226,6 +226,13 @@ class DashboardScaleIT {
     // everything the storm wrote is in the page once it settles
     await().atMost(UI).until(() -> ops.view().version() == ((Number) browser.js(
         "return Number(document.getElementById('version').textContent)")).longValue());
+    // an operator's action with its reason, through the API, for the screenshot's event log
+    HttpResponse<String> drained = http.send(HttpRequest.newBuilder(URI.create(dashboard.url() + "api/nodes/status"))
+        .header("Content-Type", "application/json").header("Authorization", "Bearer " + dashboard.token())
+        .POST(HttpRequest.BodyPublishers.ofString("{\"nodeId\":\"svc-00-0011\",\"status\":\"OUT_OF_SERVICE\","
+            + "\"reason\":\"disk at 95%, INC-2231\"}")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(drained.statusCode()).isEqualTo(200);
+    browser.waiting(UI).until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#log li.OPERATOR"), "INC-2231"));
     browser.screenshot(Path.of("target", "dashboard-scale.png"));
   }
 
