@@ -19,7 +19,6 @@ import tools.jackson.databind.node.ObjectNode;
 /** {@code titan nodes}: the nodes of the registry, with filters. */
 @Command(
     name = "nodes",
-    mixinStandardHelpOptions = true,
     header = "List the nodes with their status, zone, heartbeat, TTL and writer.",
     description = {
       "List the active nodes (heartbeat alive): id, address, services, status, zone, heartbeat age,",
@@ -28,6 +27,10 @@ import tools.jackson.databind.node.ObjectNode;
 final class NodesCommand implements Callable<Integer> {
 
   @ParentCommand TitanCli parent;
+
+  // no mixinStandardHelpOptions here: its -V/--version would take the name of the range filter
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+  boolean help;
 
   @Option(names = "--service", paramLabel = "NAME", description = "Only nodes offering this service.")
   @Nullable String service;
