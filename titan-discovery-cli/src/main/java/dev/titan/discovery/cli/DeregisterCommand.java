@@ -27,6 +27,7 @@ final class DeregisterCommand implements Callable<Integer> {
   @Option(names = {"-y", "--yes"}, description = "Do not ask for confirmation.")
   boolean yes;
 
+  /** Runs the command; returns its exit code ({@link ExitCodes}). */
   @Override
   public Integer call() {
     OperatorActions.checkId(id);

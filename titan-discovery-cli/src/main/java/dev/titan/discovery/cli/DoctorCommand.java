@@ -32,13 +32,15 @@ final class DoctorCommand implements Callable<Integer> {
   @Option(names = {"-y", "--yes"}, description = "With --fix: do not ask for confirmation.")
   boolean yes;
 
+  /** Runs the command; returns its exit code ({@link ExitCodes}). */
   @Override
   public Integer call() {
     try (CliContext ctx = parent.context()) {
       Output out = ctx.out();
       DoctorChecks checks = new DoctorChecks(ctx);
       List<Check> results = new ArrayList<>();
-      // the lease first: the CLI's own discovery service (started only by --fix) may take it later
+      // read before the CLI's own discovery service exists (only --fix starts one), so the
+      // sweeper lease seen is never the CLI's
       Keyspace k = Keyspace.read(ctx);
       results.add(checks.server());
       results.add(checks.hashTag());

@@ -36,6 +36,7 @@ final class DrainCommand implements Callable<Integer> {
   @Option(names = {"-y", "--yes"}, description = "Do not ask for confirmation.")
   boolean yes;
 
+  /** Runs the command; returns its exit code ({@link ExitCodes}). */
   @Override
   public Integer call() throws InterruptedException {
     OperatorActions.checkId(id);

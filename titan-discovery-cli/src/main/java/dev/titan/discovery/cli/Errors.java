@@ -119,6 +119,7 @@ final class Errors {
 
   /** Prints a command's failure as one line (and the stack trace with {@code --verbose}). */
   static final class ExecutionHandler implements CommandLine.IExecutionExceptionHandler {
+    /** Prints the failure as one line and returns its exit code. */
     @Override
     public int handleExecutionException(Exception ex, CommandLine cl, ParseResult parseResult) {
       PrintWriter err = cl.getErr();
@@ -147,6 +148,7 @@ final class Errors {
 
   /** Prints a usage error as one line with where to find help; exit code 2. */
   static final class UsageHandler implements CommandLine.IParameterExceptionHandler {
+    /** Prints the usage error as one line and returns 2. */
     @Override
     public int handleParseException(ParameterException ex, String[] args) {
       CommandLine cl = ex.getCommandLine();

@@ -47,6 +47,7 @@ final class NodeCommand implements Callable<Integer> {
     }
   }
 
+  /** Runs the command; returns its exit code ({@link ExitCodes}). */
   @Override
   public Integer call() {
     try (CliContext ctx = parent.context()) {

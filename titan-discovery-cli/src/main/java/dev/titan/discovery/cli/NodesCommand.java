@@ -52,6 +52,7 @@ final class NodesCommand implements Callable<Integer> {
   @Option(names = "--all", description = "Also nodes whose heartbeat expired but whose data is still there.")
   boolean all;
 
+  /** Runs the command; returns its exit code ({@link ExitCodes}). */
   @Override
   public Integer call() {
     ServiceQuery query = query();

@@ -52,6 +52,7 @@ final class ServicesCommand implements Callable<Integer> {
     }
   }
 
+  /** Runs the command; returns its exit code ({@link ExitCodes}). */
   @Override
   public Integer call() {
     try (CliContext ctx = parent.context()) {

@@ -117,6 +117,7 @@ public final class TitanCli {
 
   /** Prints the version of the jar. */
   static final class Version implements CommandLine.IVersionProvider {
+    /** The version line of {@code --version}. */
     @Override
     public String[] getVersion() {
       String v = TitanCli.class.getPackage().getImplementationVersion();

@@ -36,6 +36,7 @@ final class WatchCommand implements Callable<Integer> {
   /** A message from one of the two channels. */
   private record Message(boolean seq, String text) {}
 
+  /** Runs the command; returns its exit code ({@link ExitCodes}). */
   @Override
   public Integer call() throws InterruptedException {
     if (count == 0 || count < -1) {
