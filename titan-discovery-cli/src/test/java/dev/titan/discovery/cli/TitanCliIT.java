@@ -81,7 +81,7 @@ class TitanCliIT {
     String ts = Long.toString(System.currentTimeMillis());
     redis.hset(P + ":nodes:" + id, Map.of("address", address, "services", servicesJson, "timestamp", ts));
     redis.expire(P + ":nodes:" + id, 60);
-    redis.psetex(P + ":heartbeat:" + id, 60_000, ts);
+    redis.set(P + ":heartbeat:" + id, ts, io.lettuce.core.SetArgs.Builder.px(60_000));
     redis.sadd(P + ":index:nodes", id);
   }
 
