@@ -1,0 +1,109 @@
+package dev.titan.discovery.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** {@code titan doctor}: checks the deployment and explains what it finds. */
+@Command(
+    name = "doctor",
+    mixinStandardHelpOptions = true,
+    header = "Check Redis, the keyspace, ACL, clocks and the sweeper; --fix repairs.",
+    description = {
+      "Run the checks and print OK, WARN or FAIL for each, with what to do: Redis version and mode,",
+      "the hash tag on a cluster, keyspace consistency (hashes without TTL, index entries without a",
+      "node, heartbeats without a hash; read with SCAN), TypeScript-written nodes, clock skew against",
+      "Redis TIME, the ACL permissions the library needs, memory per node, the sweeper lease.",
+      "--fix repairs the keyspace (asking first, or --yes) and never deletes a live node (one whose",
+      "heartbeat key exists). Exit code 1 when a check FAILs."
+    })
+final class DoctorCommand implements Callable<Integer> {
+
+  @ParentCommand TitanCli parent;
+
+  @Option(names = "--fix", description = "Repair what the keyspace check finds.")
+  boolean fix;
+
+  @Option(names = {"-y", "--yes"}, description = "With --fix: do not ask for confirmation.")
+  boolean yes;
+
+  /** Runs the command; returns its exit code ({@link ExitCodes}). */
+  @Override
+  public Integer call() {
+    try (CliContext ctx = parent.context()) {
+      Output out = ctx.out();
+      DoctorChecks checks = new DoctorChecks(ctx);
+      List<Check> results = new ArrayList<>();
+      // read before the CLI's own discovery service exists (only --fix starts one), so the
+      // sweeper lease seen is never the CLI's
+      Keyspace k = Keyspace.read(ctx);
+      results.add(checks.server());
+      results.add(checks.hashTag());
+      Check keyspace = k.check();
+      results.add(keyspace);
+      results.add(checks.sweeper(k.deadlines.size()));
+      results.add(checks.typeScript(k));
+      results.add(checks.clock());
+      results.add(checks.acl());
+      results.add(checks.memory(k));
+      if (!out.json()) {
+        results.forEach(c -> c.print(out));
+      }
+      List<Keyspace.Fix> fixes = fix ? k.fixes(ctx) : List.of();
+      List<String> applied = new ArrayList<>();
+      List<String> failed = new ArrayList<>();
+      Check after = null;
+      if (fix) {
+        if (fixes.isEmpty()) {
+          if (!out.json()) {
+            out.line("nothing to fix");
+          }
+        } else {
+          if (!out.json()) {
+            out.line(fixes.size() + " repair(s):");
+            fixes.forEach(f -> out.line("  " + f.description()));
+          }
+          Confirm.ask(yes, "apply " + fixes.size() + " repair(s)");
+          for (Keyspace.Fix f : fixes) {
+            try {
+              f.action().run();
+              applied.add(f.description());
+              if (!out.json()) {
+                out.line("fixed: " + f.description());
+              }
+            } catch (RuntimeException e) {
+              failed.add(f.description() + ": " + e.getMessage());
+              if (!out.json()) {
+                out.line("not fixed: " + f.description() + ": " + e.getMessage());
+              }
+            }
+          }
+          after = Keyspace.read(ctx).check();
+          results.set(results.indexOf(keyspace), after);
+          if (!out.json()) {
+            out.line("after --fix:");
+            after.print(out);
+          }
+        }
+      }
+      boolean failing = results.stream().anyMatch(c -> c.level() == Check.Level.FAIL);
+      if (out.json()) {
+        ObjectNode root = Output.object();
+        ArrayNode arr = root.putArray("checks");
+        results.forEach(c -> arr.add(c.json()));
+        ArrayNode fx = root.putArray("fixed");
+        applied.forEach(fx::add);
+        ArrayNode nf = root.putArray("notFixed");
+        failed.forEach(nf::add);
+        root.put("ok", !failing);
+        out.json(root);
+      }
+      return failing || !failed.isEmpty() ? ExitCodes.ERROR : ExitCodes.OK;
+    }
+  }
+}
