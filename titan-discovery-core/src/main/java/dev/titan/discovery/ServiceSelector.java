@@ -89,6 +89,7 @@ public final class ServiceSelector implements AutoCloseable {
   /** Weight of a new latency sample in the moving average: 1/4. */
   private static final int EWMA_SHIFT = 2;
   private static final long NO_RETURN = Long.MAX_VALUE;
+  private static final int RETRY = -2;
 
   private final ServiceQuery query;
   private final SelectionStrategy strategy;
@@ -263,7 +264,16 @@ public final class ServiceSelector implements AutoCloseable {
    *     and what was found
    */
   public NodeInfo next() {
-    return pick().node;
+    Snapshot s = current();
+    int k = indexOf(s);
+    if (k == RETRY) {
+      s = snapshot;
+      k = indexOf(s);
+    }
+    if (k < 0) {
+      throw noInstance(s);
+    }
+    return s.nodes[k];
   }
 
   /**
@@ -272,8 +282,13 @@ public final class ServiceSelector implements AutoCloseable {
    * @return the instance, or empty
    */
   public Optional<NodeInfo> nextIfAny() {
-    Instance i = pickOrNull(current());
-    return i == null ? Optional.empty() : Optional.of(i.node);
+    Snapshot s = current();
+    int k = indexOf(s);
+    if (k == RETRY) {
+      s = snapshot;
+      k = indexOf(s);
+    }
+    return k < 0 ? Optional.empty() : Optional.of(s.nodes[k]);
   }
 
   /**
@@ -284,7 +299,16 @@ public final class ServiceSelector implements AutoCloseable {
    * @throws NoInstanceAvailableException when none can be chosen
    */
   public Call select() {
-    return lease(pick());
+    Snapshot s = current();
+    int k = indexOf(s);
+    if (k == RETRY) {
+      s = snapshot;
+      k = indexOf(s);
+    }
+    if (k < 0) {
+      throw noInstance(s);
+    }
+    return lease(s, k);
   }
 
   /**
@@ -293,22 +317,19 @@ public final class ServiceSelector implements AutoCloseable {
    * @return the lease, or empty
    */
   public Optional<Call> selectIfAny() {
-    Instance i = pickOrNull(current());
-    return i == null ? Optional.empty() : Optional.of(lease(i));
-  }
-
-  private Call lease(Instance i) {
-    i.outstanding.incrementAndGet();
-    return new Call(this, i, nanoTime.getAsLong());
-  }
-
-  private Instance pick() {
     Snapshot s = current();
-    Instance i = pickOrNull(s);
-    if (i == null) {
-      throw noInstance(s);
+    int k = indexOf(s);
+    if (k == RETRY) {
+      s = snapshot;
+      k = indexOf(s);
     }
-    return i;
+    return k < 0 ? Optional.empty() : Optional.of(lease(s, k));
+  }
+
+  private Call lease(Snapshot s, int k) {
+    Instance i = s.candidates[k];
+    i.outstanding.incrementAndGet();
+    return new Call(this, i, s.nodes[k], nanoTime.getAsLong());
   }
 
   /** The snapshot to answer from: rebuilt first when the view moved or an ejection is over. */
@@ -338,71 +359,88 @@ public final class ServiceSelector implements AutoCloseable {
     return s;
   }
 
-  private @Nullable Instance pickOrNull(Snapshot s) {
+  /**
+   * The index of the chosen candidate in the snapshot, -1 when there is none, {@link #RETRY} when
+   * the sticky instance moved to a newer snapshot than this one.
+   */
+  private int indexOf(Snapshot s) {
     Instance[] c = s.candidates;
     int n = c.length;
     if (n == 0) {
-      return null;
-    }
-    if (n == 1) {
-      return strategy == SelectionStrategy.STICKY ? stick(s, c[0]) : c[0];
+      return -1;
     }
     switch (strategy) {
       case ROUND_ROBIN:
-        return c[(roundRobin.getAndIncrement() & Integer.MAX_VALUE) % n];
+        return n == 1 ? 0 : (roundRobin.getAndIncrement() & Integer.MAX_VALUE) % n;
       case RANDOM:
-        return c[ThreadLocalRandom.current().nextInt(n)];
+        return n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
       case WEIGHTED: {
+        if (n == 1) {
+          return 0;
+        }
         long[] cum = s.cumulativeWeights;
         long r = ThreadLocalRandom.current().nextLong(cum[n - 1]);
-        int at = Arrays.binarySearch(cum, r + 1); // first cumulative weight > r
-        return c[at >= 0 ? at : -at - 1];
+        int at = Arrays.binarySearch(cum, r + 1); // the first cumulative weight above r
+        return at >= 0 ? at : -at - 1;
       }
       case POWER_OF_TWO_CHOICES: {
+        if (n == 1) {
+          return 0;
+        }
         ThreadLocalRandom rnd = ThreadLocalRandom.current();
-        Instance a = c[rnd.nextInt(n)];
-        Instance b = other(c, a, rnd);
-        return b.outstanding.get() < a.outstanding.get() ? b : a;
+        int a = rnd.nextInt(n);
+        int b = other(n, a, rnd);
+        return c[b].outstanding.get() < c[a].outstanding.get() ? b : a;
       }
       case LEAST_RESPONSE_TIME: {
-        ThreadLocalRandom rnd = ThreadLocalRandom.current();
-        Instance a = c[rnd.nextInt(n)];
-        Instance b = other(c, a, rnd);
-        return b.cost() < a.cost() ? b : a;
-      }
-      case STICKY: {
-        Instance cur = sticky.get();
-        if (cur != null && (cur.candidateIn == s.generation || cur.candidateIn == snapshot.generation)) {
-          return cur;
+        if (n == 1) {
+          return 0;
         }
-        return stick(s, c[ThreadLocalRandom.current().nextInt(n)]);
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        int a = rnd.nextInt(n);
+        int b = other(n, a, rnd);
+        return c[b].cost() < c[a].cost() ? b : a;
       }
+      case STICKY:
+        return sticky(s);
       default:
         throw new AssertionError(strategy);
     }
   }
 
-  private static Instance other(Instance[] c, Instance a, ThreadLocalRandom rnd) {
-    int n = c.length;
+  /** A random index other than {@code a}, uniform over the others. */
+  private static int other(int n, int a, ThreadLocalRandom rnd) {
     int j = rnd.nextInt(n - 1);
-    Instance b = c[j];
-    return b == a ? c[n - 1] : b; // distinct from a, uniform over the others
+    return j == a ? n - 1 : j;
   }
 
-  private Instance stick(Snapshot s, Instance candidate) {
+  private int sticky(Snapshot s) {
     Instance cur = sticky.get();
-    if (cur != null && cur.candidateIn == s.generation) {
-      return cur;
+    if (cur != null) {
+      long slot = cur.slot;
+      if ((int) (slot >>> 32) == s.generation) {
+        return (int) slot;
+      }
+      if (snapshot != s) {
+        return RETRY; // a newer snapshot may still have it
+      }
     }
+    int k = ThreadLocalRandom.current().nextInt(s.candidates.length);
+    Instance candidate = s.candidates[k];
     if (sticky.compareAndSet(cur, candidate)) {
       if (cur != null) {
-        LOG.debug("Selector of '{}' sticks to {} now ({} can no longer be chosen)", query.serviceName(),
-            candidate.id, cur.id);
+        LOG.debug("Selector of '{}' sticks to {} now ({} can no longer be chosen)", query.serviceName(), candidate.id, cur.id);
       }
-      return candidate;
+      return k;
     }
     Instance won = sticky.get();
-    return won != null && won.candidateIn == s.generation ? won : candidate;
+    if (won != null) {
+      long slot = won.slot;
+      if ((int) (slot >>> 32) == s.generation) {
+        return (int) slot;
+      }
+    }
+    return k;
   }
 
   private NoInstanceAvailableException noInstance(Snapshot s) {
@@ -638,10 +676,12 @@ public final class ServiceSelector implements AutoCloseable {
       }
     }
     Instance[] candidates = chosen.toArray(new Instance[0]);
+    NodeInfo[] nodes = new NodeInfo[candidates.length];
     long[] cumulative = new long[candidates.length];
     long sum = 0;
     for (int k = 0; k < candidates.length; k++) {
-      candidates[k].candidateIn = gen;
+      nodes[k] = candidates[k].node;
+      candidates[k].slot = ((long) gen << 32) | k;
       sum += candidates[k].node.weight();
       cumulative[k] = sum;
     }
@@ -652,7 +692,7 @@ public final class ServiceSelector implements AutoCloseable {
       }
     }
     int ejected = up.size() - healthy.size();
-    snapshot = new Snapshot(true, gen, sourceVersion, candidates, cumulative, nextReturn, lastNodes.size(), up.size(),
+    snapshot = new Snapshot(true, gen, sourceVersion, candidates, nodes, cumulative, nextReturn, lastNodes.size(), up.size(),
         ejected, panic, inZone, counts.toString());
   }
 
@@ -748,6 +788,8 @@ public final class ServiceSelector implements AutoCloseable {
     final int generation;
     final long sourceVersion;
     final Instance[] candidates;
+    /** The candidates' nodes as they were when this snapshot was built. */
+    final NodeInfo[] nodes;
     final long[] cumulativeWeights;
     final long nextReturn;
     final int matching;
@@ -757,12 +799,14 @@ public final class ServiceSelector implements AutoCloseable {
     final boolean inZone;
     final String statusCounts;
 
-    Snapshot(boolean loaded, int generation, long sourceVersion, Instance[] candidates, long[] cumulativeWeights,
+    Snapshot(boolean loaded, int generation, long sourceVersion, Instance[] candidates, NodeInfo[] nodes,
+        long[] cumulativeWeights,
         long nextReturn, int matching, int up, int ejected, boolean panic, boolean inZone, String statusCounts) {
       this.loaded = loaded;
       this.generation = generation;
       this.sourceVersion = sourceVersion;
       this.candidates = candidates;
+      this.nodes = nodes;
       this.cumulativeWeights = cumulativeWeights;
       this.nextReturn = nextReturn;
       this.matching = matching;
@@ -774,7 +818,7 @@ public final class ServiceSelector implements AutoCloseable {
     }
 
     static Snapshot notLoaded() {
-      return new Snapshot(false, 0, Long.MIN_VALUE, new Instance[0], new long[0], NO_RETURN, 0, 0, 0, false, false, "");
+      return new Snapshot(false, 0, Long.MIN_VALUE, new Instance[0], new NodeInfo[0], new long[0], NO_RETURN, 0, 0, 0, false, false, "");
     }
   }
 
@@ -786,8 +830,8 @@ public final class ServiceSelector implements AutoCloseable {
     final AtomicInteger consecutiveFailures = new AtomicInteger();
     /** Moving average of latency in ns, -1 before the first sample (racy updates may lose one). */
     volatile long latencyEwma = -1;
-    /** Generation of the last snapshot that has it as a candidate. */
-    volatile int candidateIn = -1;
+    /** Generation (high 32 bits) and index (low 32 bits) in the last snapshot that has it as a candidate. */
+    volatile long slot = -1L;
     // written under the selector's lock
     volatile boolean ejected;
     volatile long ejectedUntil;
@@ -837,12 +881,14 @@ public final class ServiceSelector implements AutoCloseable {
 
     private final ServiceSelector selector;
     private final Instance instance;
+    private final NodeInfo node;
     private final long startNanos;
     private volatile int done;
 
-    private Call(ServiceSelector selector, Instance instance, long startNanos) {
+    private Call(ServiceSelector selector, Instance instance, NodeInfo node, long startNanos) {
       this.selector = selector;
       this.instance = instance;
+      this.node = node;
       this.startNanos = startNanos;
     }
 
@@ -852,7 +898,7 @@ public final class ServiceSelector implements AutoCloseable {
      * @return the node
      */
     public NodeInfo node() {
-      return instance.node;
+      return node;
     }
 
     /**
@@ -861,7 +907,7 @@ public final class ServiceSelector implements AutoCloseable {
      * @return the address
      */
     public String address() {
-      return instance.node.address();
+      return node.address();
     }
 
     /** The call succeeded: records its latency and ends the instance's failure streak. */
@@ -902,7 +948,7 @@ public final class ServiceSelector implements AutoCloseable {
 
     @Override
     public String toString() {
-      return "Call[" + instance.id + " " + instance.node.address() + (done == 0 ? ", outstanding" : ", finished") + "]";
+      return "Call[" + instance.id + " " + node.address() + (done == 0 ? ", outstanding" : ", finished") + "]";
     }
   }
 

@@ -127,12 +127,12 @@ class ServiceSelectorDistributionTest {
   @Test
   void powerOfTwoChoicesPrefersTheLessLoaded() {
     ServiceSelector s = selector(SelectionStrategy.POWER_OF_TWO_CHOICES, List.of(up("busy"), up("idle1"), up("idle2")));
-    // 150 calls held, balanced by load (50 each); then the others' calls finish: 50 outstanding on "busy"
+    // 150 calls held, balanced by load (about 50 each); then the others' calls finish: about 50 outstanding on "busy"
     List<ServiceSelector.Call> held = new ArrayList<>();
     for (int i = 0; i < 150; i++) {
       held.add(s.select());
     }
-    assertThat(held).filteredOn(c -> c.node().nodeId().equals("busy")).hasSize(50);
+    assertThat(held).filteredOn(c -> c.node().nodeId().equals("busy")).hasSizeBetween(45, 55);
     held.removeIf(c -> {
       if (c.node().nodeId().equals("busy")) {
         return false;
