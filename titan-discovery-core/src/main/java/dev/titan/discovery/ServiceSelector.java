@@ -115,6 +115,7 @@ public final class ServiceSelector implements AutoCloseable {
 
   // guarded by lock
   private List<NodeInfo> lastNodes = List.of();
+  private @Nullable List<NodeInfo> lastRaw;
   private int generation;
 
   private final LongAdder successes = new LongAdder();
@@ -534,7 +535,14 @@ public final class ServiceSelector implements AutoCloseable {
   /** Reads the view's list of the service (memory only); under the lock. */
   private void loadFromView(RegistryView v) {
     long version = v.version(); // read first: a change after it makes the next selection load again
-    apply(filter(v.findNodesByService(query.serviceName(), query.version().orElse(null))), version);
+    List<NodeInfo> raw = v.findNodesByService(query.serviceName(), query.version().orElse(null));
+    Snapshot s = snapshot;
+    if (raw == lastRaw && s.loaded) {
+      snapshot = s.withVersion(version); // the view's list of the service is unchanged (it caches it)
+      return;
+    }
+    lastRaw = raw;
+    apply(filter(raw), version);
   }
 
   private List<NodeInfo> filter(List<NodeInfo> nodes) {
@@ -815,6 +823,11 @@ public final class ServiceSelector implements AutoCloseable {
       this.panic = panic;
       this.inZone = inZone;
       this.statusCounts = statusCounts;
+    }
+
+    Snapshot withVersion(long version) {
+      return new Snapshot(loaded, generation, version, candidates, nodes, cumulativeWeights, nextReturn, matching, up,
+          ejected, panic, inZone, statusCounts);
     }
 
     static Snapshot notLoaded() {
