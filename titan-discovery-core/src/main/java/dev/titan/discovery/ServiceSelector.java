@@ -192,12 +192,12 @@ public final class ServiceSelector implements AutoCloseable {
     if (d != null) {
       DiscoveryListener l = e -> {
         if (concerns(e)) {
-          refresh();
+          refresh(true);
         }
       };
       listener = l;
       d.onEvent(l);
-      refresh();
+      refresh(true);
     }
   }
 
@@ -347,7 +347,7 @@ public final class ServiceSelector implements AutoCloseable {
         s = snapshot;
       }
     } else if (polling && nanoTime.getAsLong() - nextLoadAt >= 0) {
-      refresh();
+      refresh(false);
     }
     if (s.nextReturn != NO_RETURN && nanoTime.getAsLong() - s.nextReturn >= 0 && lock.tryLock()) {
       try {
@@ -571,14 +571,19 @@ public final class ServiceSelector implements AutoCloseable {
     ready.complete(this);
   }
 
-  /** Reads Redis in the background unless a read is running (then once more after it). */
-  private void refresh() {
+  /**
+   * Reads Redis in the background unless a read is running; for an event, then once more after
+   * it (the running read may have missed the change), for a due period not (it is being read).
+   */
+  private void refresh(boolean event) {
     DiscoveryService d = discovery;
     if (d == null || closed) {
       return;
     }
     if (!refreshing.compareAndSet(false, true)) {
-      refreshAgain = true;
+      if (event) {
+        refreshAgain = true;
+      }
       return;
     }
     nextLoadAt = nanoTime.getAsLong() + cachePeriodNanos;
@@ -610,7 +615,7 @@ public final class ServiceSelector implements AutoCloseable {
       } finally {
         refreshing.set(false);
         if (refreshAgain && !closed) {
-          refresh();
+          refresh(true);
         }
       }
     });
