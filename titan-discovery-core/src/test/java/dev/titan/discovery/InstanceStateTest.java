@@ -126,6 +126,7 @@ class InstanceStateTest extends RedisTestBase {
 
     drained.join();
     assertThat(a.isRegistered()).isFalse();
+    await().atMost(Duration.ofSeconds(5)).until(() -> log.has(DiscoveryEvent.Type.NODE_DEREGISTERED, "a"));
     assertThat(log.events().stream().filter(e -> e.nodeId().equals("a")).map(DiscoveryEvent::type).toList())
         .containsExactly(DiscoveryEvent.Type.NODE_REGISTERED, DiscoveryEvent.Type.NODE_UPDATED, DiscoveryEvent.Type.NODE_DEREGISTERED);
     assertThat(t.redis().exists(t.prefix + ":nodes:a", t.prefix + ":heartbeat:a")).isZero();

@@ -58,7 +58,8 @@ public final class TitanCli {
         new DrainCommand(),
         new StatusCommand(),
         new DeregisterCommand(),
-        new DoctorCommand());
+        new DoctorCommand(),
+        new DashboardCommand());
   }
 
   /**

@@ -58,6 +58,18 @@ final class Titan {
       t.start();
     }
 
+    /** Waits until standard output has a line containing the text, and returns it. */
+    String awaitOut(String text) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> {
+        synchronized (out) {
+          return out.stream().anyMatch(l -> l.contains(text));
+        }
+      });
+      synchronized (out) {
+        return out.stream().filter(l -> l.contains(text)).findFirst().orElseThrow();
+      }
+    }
+
     /** Waits until standard error has a line containing the text. */
     void awaitErr(String text) {
       await().atMost(Duration.ofSeconds(30)).until(() -> {

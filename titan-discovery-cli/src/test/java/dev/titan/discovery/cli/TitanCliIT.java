@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -376,12 +377,45 @@ class TitanCliIT {
   void everyCommandHasHelp() throws Exception {
     Titan.Result top = Titan.run("--help");
     assertThat(top.exit()).isZero();
-    assertThat(top.out()).contains("nodes", "services", "node", "watch", "drain", "status", "deregister", "doctor", "Exit codes");
-    for (String c : List.of("nodes", "services", "node", "watch", "drain", "status", "deregister", "doctor")) {
+    assertThat(top.out()).contains("nodes", "services", "node", "watch", "drain", "status", "deregister", "doctor", "dashboard", "Exit codes");
+    for (String c : List.of("nodes", "services", "node", "watch", "drain", "status", "deregister", "doctor", "dashboard")) {
       Titan.Result r = Titan.run(c, "--help");
       assertThat(r.exit()).as(c).isZero();
       assertThat(r.out()).as(c).contains("Usage: titan " + c, "--redis", "--help");
     }
     assertThat(Titan.run("drain", "--help").out()).contains("keeps the DRAINING status");
+  }
+
+  @Test
+  void dashboardServesTheLivePageAndRefusesActionsWithoutTheToken() throws Exception {
+    javaNode("dash-1", "10.0.0.1:80", Map.of("zone", "eu-1"), ServiceInfo.of("orders", "2.0.0"));
+    try (Titan.Running dash = Titan.start("dashboard", "--port", "0", "--redis", server.uri())) {
+      String line = dash.awaitOut("Dashboard at ");
+      String url = line.substring(line.indexOf("http"));
+      String token = dash.awaitOut("Token for actions: ").substring("Token for actions: ".length()).trim();
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      var page = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(page.statusCode()).isEqualTo(200);
+      assertThat(page.body()).contains("<html");
+      var snapshot = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "api/snapshot")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(snapshot.statusCode()).isEqualTo(200);
+      assertThat(snapshot.body()).contains("dash-1");
+      String body = "{\"nodeId\":\"dash-1\",\"status\":\"DRAINING\",\"reason\":\"test\"}";
+      var refused = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "api/nodes/status"))
+              .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(refused.statusCode()).isEqualTo(401);
+      assertThat(redis.hget(P + ":nodes:dash-1", "status")).isNull();
+      var done = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "api/nodes/status"))
+              .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
+              .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(done.statusCode()).isEqualTo(200);
+      assertThat(redis.hget(P + ":nodes:dash-1", "status")).isEqualTo("DRAINING");
+      dash.process.destroy(); // SIGTERM: the shutdown hook closes the server
+      assertThat(dash.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
   }
 }
