@@ -106,6 +106,17 @@ class InstanceStateTest extends RedisTestBase {
   }
 
   @Test
+  void aNodeWithoutPubSubStillOverridesAnOperatorsStatusWhenItSetsItsOwn() {
+    DiscoveryService a = t.started(t.builder().nodeId("a").address("10.0.0.1:80").services(List.of(ORDERS))
+        .options(t.fastOptions().pubSubEnabled(false).build()));
+    t.client().setNodeStatus("a", NodeStatus.OUT_OF_SERVICE).join();
+    assertThat(t.redis().hget(t.prefix + ":nodes:a", "status")).isEqualTo("OUT_OF_SERVICE");
+    assertThat(a.getStatus()).isEqualTo(NodeStatus.UP); // not adopted: it hears no events
+    a.setStatus(NodeStatus.UP).join(); // the same here, but not in Redis: written
+    assertThat(t.redis().hexists(t.prefix + ":nodes:a", "status")).isFalse();
+  }
+
+  @Test
   void drainPublishesDrainingKeepsHeartbeatingForTheGraceThenDeregisters() {
     DiscoveryService watcher = t.client();
     EventLog log = new EventLog();

@@ -255,13 +255,18 @@ public final class DefaultDiscoveryService implements DiscoveryService {
    * or register() writes it later).
    */
   private CompletableFuture<Void> syncOwn() {
+    return ownWrite(Registrar::sync);
+  }
+
+  /** Runs a write of this node when it is registered; nothing otherwise (start()/register() writes it later). */
+  private CompletableFuture<Void> ownWrite(Function<Registrar, CompletableFuture<Void>> write) {
     if (options.clientMode()) {
       return CompletableFuture.completedFuture(null);
     }
     return whenStarted(
         p -> p.registrar() == null || !p.registrar().isStarted() || p.registrar().isStopped()
             ? CompletableFuture.completedFuture(null) // not registered (yet, or any more: drained)
-            : p.registrar().sync(),
+            : write.apply(p.registrar()),
         () -> CompletableFuture.completedFuture(null)); // start() or register() will register it
   }
 
@@ -400,8 +405,10 @@ public final class DefaultDiscoveryService implements DiscoveryService {
   @Override
   public CompletableFuture<Void> setStatus(NodeStatus status) {
     java.util.Objects.requireNonNull(status, "status");
-    boolean changed = node.update(s -> s.withStatus(status));
-    return changed ? syncOwn() : CompletableFuture.completedFuture(null);
+    node.update(s -> s.withStatus(status));
+    // written even when unchanged here: an operator's status stored meanwhile gives way (Redis
+    // publishes only a real change)
+    return ownWrite(Registrar::writeStatus);
   }
 
   @Override

@@ -43,6 +43,7 @@ public final class Registrar {
   private volatile boolean stopped;
   private volatile long lastSuccessMillis;
   private volatile long lastFullWriteAt; // Redis time of the last full write
+  private volatile boolean statusToWrite; // this node's status must be written even if unchanged here
   private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
 
@@ -155,6 +156,19 @@ public final class Registrar {
    */
   public long failed() {
     return failed.get();
+  }
+
+  /**
+   * Writes this node's status as it is here, even when it did not change here: when the node sets
+   * its own status, a different one that an operator stored meanwhile (and that this node has not
+   * adopted, for example without pub/sub) must give way. Redis publishes an event only when the
+   * stored status changes.
+   *
+   * @return completes when Redis has it
+   */
+  public CompletableFuture<Void> writeStatus() {
+    statusToWrite = true;
+    return sync();
   }
 
   /**
@@ -300,7 +314,7 @@ public final class Registrar {
       before = writer.deregister(List.of(w.nodeId())).thenRun(() -> written = null);
     }
     return before.thenCompose(x -> {
-      if (s.equals(written)) {
+      if (s.equals(written) && !statusToWrite) {
         return writer.renew(s.nodeId()).thenCompose(renewed -> renewed ? succeeded(s) : full(s));
       }
       return full(s);
@@ -311,7 +325,9 @@ public final class Registrar {
     Snapshot w = written;
     // the status goes out when this node changed it (or on its first write); otherwise a status
     // that an operator set meanwhile (setNodeStatus from another process) is kept, and adopted
-    boolean keepStored = w != null && w.nodeId().equals(s.nodeId()) && w.status() == s.status();
+    boolean forced = statusToWrite;
+    statusToWrite = false;
+    boolean keepStored = !forced && w != null && w.nodeId().equals(s.nodeId()) && w.status() == s.status();
     return writer.register(s.nodeId(), s.address(), s.services(), s.status(), keepStored, s.metadata()).thenCompose(r -> {
       if (!r.existed() && written != null) {
         LOG.info("Node {} was missing from the registry (Redis restarted or the node expired); registered again", s.nodeId());
