@@ -386,11 +386,13 @@ public final class BenchmarkMain {
         }
       });
       RegistryWriter writer = new RegistryWriter(conn.async(), new Keys(BenchData.PREFIX), BenchData.TTL_MILLIS, BenchData.CHANNEL);
+      boolean[] extra = new boolean[Math.min(n, 100)];
       for (int i = 0; i < PROPAGATION_SAMPLES; i++) {
         int node = i % Math.min(n, 100);
         String id = BenchData.id(node);
         List<ServiceInfo> services = new ArrayList<>(BenchData.services(node));
-        if (i % 2 == 0) {
+        extra[node] = !extra[node]; // every write changes the node: an unchanged value publishes nothing
+        if (extra[node]) {
           services.add(ServiceInfo.of("extra"));
         }
         CompletableFuture<Long> arrived = new CompletableFuture<>();
