@@ -6,7 +6,6 @@ import dev.titan.discovery.DiscoveryService;
 import dev.titan.discovery.DiscoveryStatus;
 import dev.titan.discovery.NodeInfo;
 import dev.titan.discovery.RegistryView;
-import dev.titan.discovery.ServiceInfo;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -51,15 +50,13 @@ final class LiveFeed implements DiscoveryListener {
   private final ArrayDeque<Map<String, Object>> log = new ArrayDeque<>(); // guarded by lock
 
   private final Set<SseStream> streams = ConcurrentHashMap.newKeySet();
-  /** Each node's JSON, kept while the view hands out the same (immutable) NodeInfo instance. */
-  private final Map<String, Encoded> encoded = new ConcurrentHashMap<>();
-
-  private record Encoded(NodeInfo node, String json) {}
+  private final NodeJson nodeJson;
 
   LiveFeed(RegistryView view, DiscoveryService discovery, JsonMapper json) {
     this.view = view;
     this.discovery = discovery;
     this.json = json;
+    this.nodeJson = new NodeJson(json);
   }
 
   @Override
@@ -67,12 +64,7 @@ final class LiveFeed implements DiscoveryListener {
     synchronized (lock) {
       dirty.add(event.nodeId());
       if (pendingLog.size() < LOG_PER_BATCH) {
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("kind", event.type().name());
-        e.put("nodeId", event.nodeId());
-        e.put("status", event.status().name());
-        e.put("time", event.timestamp() > 0 ? event.timestamp() : System.currentTimeMillis());
-        pendingLog.add(e);
+        pendingLog.add(NodeJson.event(event));
       } else {
         droppedLog++;
       }
@@ -89,14 +81,7 @@ final class LiveFeed implements DiscoveryListener {
    * @param remote who asked (the client's address)
    */
   void operatorAction(String nodeId, String from, String to, String reason, String remote) {
-    Map<String, Object> e = new LinkedHashMap<>();
-    e.put("kind", "OPERATOR");
-    e.put("nodeId", nodeId);
-    e.put("from", from);
-    e.put("status", to);
-    e.put("reason", reason);
-    e.put("remote", remote);
-    e.put("time", System.currentTimeMillis());
+    Map<String, Object> e = NodeJson.operatorAction(nodeId, from, to, reason, remote);
     synchronized (lock) {
       pendingLog.add(e); // never dropped
       dirty.add(nodeId);
@@ -125,12 +110,7 @@ final class LiveFeed implements DiscoveryListener {
       dirty = new LinkedHashSet<>();
       logged = pendingLog;
       if (droppedLog > 0) {
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("kind", "SUMMARY");
-        e.put("nodeId", "");
-        e.put("count", droppedLog);
-        e.put("time", System.currentTimeMillis());
-        logged.add(e);
+        logged.add(NodeJson.summary(droppedLog));
         droppedLog = 0;
       }
       pendingLog = new ArrayList<>();
@@ -145,11 +125,11 @@ final class LiveFeed implements DiscoveryListener {
       version = view.version();
     }
     for (String id : removed) {
-      encoded.remove(id);
+      nodeJson.forget(id);
     }
     StringBuilder batch = new StringBuilder(256 + upserts.size() * 256);
     batch.append("{\"seq\":").append(batchSeq).append(",\"version\":").append(version).append(",\"upserts\":");
-    appendNodes(batch, upserts);
+    nodeJson.appendNodes(batch, upserts);
     batch.append(",\"removed\":").append(json.writeValueAsString(removed));
     batch.append(",\"log\":").append(json.writeValueAsString(logged)).append('}');
     broadcast("batch", batch.toString());
@@ -183,7 +163,7 @@ final class LiveFeed implements DiscoveryListener {
         .append(",\"status\":").append(json.writeValueAsString(status()))
         .append(",\"log\":").append(json.writeValueAsString(recent))
         .append(",\"nodes\":");
-    appendNodes(snap, nodes);
+    nodeJson.appendNodes(snap, nodes);
     return snap.append('}').toString();
   }
 
@@ -239,45 +219,5 @@ final class LiveFeed implements DiscoveryListener {
         streams.remove(s); // too slow: dropped, it reconnects and starts from a fresh snapshot
       }
     }
-  }
-
-  /** Appends a JSON array of nodes, each encoded once per NodeInfo instance. */
-  private void appendNodes(StringBuilder out, List<NodeInfo> nodes) {
-    out.append('[');
-    for (int i = 0; i < nodes.size(); i++) {
-      NodeInfo n = nodes.get(i);
-      Encoded e = encoded.get(n.nodeId());
-      if (e == null || e.node() != n) {
-        e = new Encoded(n, json.writeValueAsString(node(n)));
-        encoded.put(n.nodeId(), e);
-      }
-      if (i > 0) {
-        out.append(',');
-      }
-      out.append(e.json());
-    }
-    out.append(']');
-  }
-
-  static Map<String, Object> node(NodeInfo n) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", n.nodeId());
-    m.put("address", n.address());
-    List<Map<String, Object>> services = new ArrayList<>(n.services().size());
-    for (ServiceInfo s : n.services()) {
-      Map<String, Object> sm = new LinkedHashMap<>();
-      sm.put("name", s.name());
-      if (s.version() != null) {
-        sm.put("version", s.version());
-      }
-      services.add(sm);
-    }
-    m.put("services", services);
-    m.put("timestamp", n.timestamp());
-    m.put("status", n.status().name());
-    m.put("zone", n.zone().orElse(null));
-    m.put("weight", n.weight());
-    m.put("metadata", n.metadata());
-    return m;
   }
 }
