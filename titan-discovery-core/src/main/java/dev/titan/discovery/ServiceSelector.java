@@ -1,25 +1,20 @@
 package dev.titan.discovery;
 
+import dev.titan.discovery.internal.select.Candidates;
+import dev.titan.discovery.internal.select.Ejections;
+import dev.titan.discovery.internal.select.InstanceStats;
+import dev.titan.discovery.internal.select.Picker;
+import dev.titan.discovery.internal.select.Refresher;
+import dev.titan.discovery.internal.select.Snapshot;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Client-side load balancing for one service: picks an instance from the service's UP instances
@@ -81,77 +76,28 @@ import org.slf4j.LoggerFactory;
  */
 public final class ServiceSelector implements AutoCloseable {
 
-  private static final Logger LOG = LoggerFactory.getLogger(ServiceSelector.class);
 
   /** Default time a list read from Redis is used before it is read again. */
   public static final Duration DEFAULT_CACHE_PERIOD = Duration.ofSeconds(1);
 
-  /** Weight of a new latency sample in the moving average: 1/4. */
-  private static final int EWMA_SHIFT = 2;
-  private static final long NO_RETURN = Long.MAX_VALUE;
-  private static final int RETRY = -2;
-
   private final ServiceQuery query;
   private final SelectionStrategy strategy;
   private final @Nullable String preferZone;
-  private final OutlierEjection outlier;
   private final LongSupplier nanoTime;
-  private final @Nullable DiscoveryService discovery;
-  private final @Nullable RegistryView view;
-  private final boolean polling;
-  private final long cachePeriodNanos;
-
-  private final ConcurrentHashMap<String, Instance> states = new ConcurrentHashMap<>();
-  private final ReentrantLock lock = new ReentrantLock();
-  private final AtomicInteger roundRobin = new AtomicInteger();
-  private final AtomicReference<@Nullable Instance> sticky = new AtomicReference<>();
   private final CompletableFuture<ServiceSelector> ready = new CompletableFuture<>();
-  private final AtomicBoolean refreshing = new AtomicBoolean();
-  private volatile boolean refreshAgain;
-  private volatile long nextLoadAt;
-  private volatile boolean closed;
-  private volatile Snapshot snapshot;
-  private @Nullable DiscoveryListener listener;
-
-  // guarded by lock
-  private List<NodeInfo> lastNodes = List.of();
-  private @Nullable List<NodeInfo> lastRaw;
-  private int generation;
-
-  private final LongAdder successes = new LongAdder();
-  private final LongAdder failures = new LongAdder();
-  private final LongAdder abandoned = new LongAdder();
-  private final LongAdder ejections = new LongAdder();
-  private final LongAdder refusedEjections = new LongAdder();
-  private final LongAdder returns = new LongAdder();
-  private final LongAdder refreshes = new LongAdder();
-  private final LongAdder refreshFailures = new LongAdder();
+  private final Candidates candidates;
+  private final Picker picker;
+  private final Refresher refresher;
 
   private ServiceSelector(Builder b, @Nullable List<NodeInfo> fixed) {
     this.query = b.query;
     this.strategy = b.strategy;
     this.preferZone = b.preferZone;
-    this.outlier = b.outlier;
     this.nanoTime = b.nanoTime;
-    this.discovery = b.discovery;
-    this.cachePeriodNanos = b.cachePeriod.toNanos();
-    this.snapshot = Snapshot.notLoaded();
-    RegistryView v = null;
-    if (fixed == null && b.discovery != null) {
-      v = b.view;
-      if (v == null && !Boolean.FALSE.equals(b.useView)) {
-        try {
-          v = b.discovery.view();
-        } catch (IllegalStateException e) {
-          if (Boolean.TRUE.equals(b.useView)) {
-            throw e;
-          }
-          LOG.debug("Selector of '{}' reads Redis every {}: {}", query.serviceName(), b.cachePeriod, e.getMessage());
-        }
-      }
-    }
-    this.view = v;
-    this.polling = fixed == null && v == null;
+    this.candidates = new Candidates(query, preferZone, b.outlier, nanoTime);
+    this.picker = new Picker(strategy, query.serviceName(), candidates);
+    this.refresher = new Refresher(query, b.discovery, b.view, b.useView, b.cachePeriod, fixed != null, nanoTime,
+        candidates, () -> ready.complete(this), ready::completeExceptionally);
   }
 
   private void start(@Nullable List<NodeInfo> fixed) {
@@ -159,59 +105,7 @@ public final class ServiceSelector implements AutoCloseable {
       setNodes(fixed);
       return;
     }
-    RegistryView v = view;
-    if (v != null) {
-      DiscoveryListener l = e -> {
-        if (concerns(e)) {
-          lock.lock();
-          try {
-            loadFromView(v);
-          } finally {
-            lock.unlock();
-          }
-        }
-      };
-      listener = l;
-      v.addListener(l); // before the first read, so that no change falls in between
-      v.ready().whenComplete((r, e) -> {
-        if (e != null) {
-          ready.completeExceptionally(e);
-          return;
-        }
-        lock.lock();
-        try {
-          loadFromView(v);
-        } finally {
-          lock.unlock();
-        }
-        ready.complete(this);
-      });
-      return;
-    }
-    DiscoveryService d = discovery;
-    if (d != null) {
-      DiscoveryListener l = e -> {
-        if (concerns(e)) {
-          refresh(true);
-        }
-      };
-      listener = l;
-      d.onEvent(l);
-      refresh(true);
-    }
-  }
-
-  /** Whether an event may change this selector's list: it names the service, or one of our nodes. */
-  private boolean concerns(DiscoveryEvent e) {
-    if (closed) {
-      return false;
-    }
-    for (ServiceInfo s : e.services()) {
-      if (s.name().equals(query.serviceName())) {
-        return true;
-      }
-    }
-    return states.containsKey(e.nodeId()) || e.services().isEmpty();
+    refresher.start();
   }
 
   // ------------------------------------------------------------------ building
@@ -266,15 +160,15 @@ public final class ServiceSelector implements AutoCloseable {
    */
   public NodeInfo next() {
     Snapshot s = current();
-    int k = indexOf(s);
-    if (k == RETRY) {
-      s = snapshot;
-      k = indexOf(s);
+    int k = picker.indexOf(s);
+    if (k == Picker.RETRY) {
+      s = candidates.snapshot();
+      k = picker.indexOf(s);
     }
     if (k < 0) {
       throw noInstance(s);
     }
-    return s.nodes[k];
+    return s.node(k);
   }
 
   /**
@@ -284,12 +178,12 @@ public final class ServiceSelector implements AutoCloseable {
    */
   public Optional<NodeInfo> nextIfAny() {
     Snapshot s = current();
-    int k = indexOf(s);
-    if (k == RETRY) {
-      s = snapshot;
-      k = indexOf(s);
+    int k = picker.indexOf(s);
+    if (k == Picker.RETRY) {
+      s = candidates.snapshot();
+      k = picker.indexOf(s);
     }
-    return k < 0 ? Optional.empty() : Optional.of(s.nodes[k]);
+    return k < 0 ? Optional.empty() : Optional.of(s.node(k));
   }
 
   /**
@@ -301,10 +195,10 @@ public final class ServiceSelector implements AutoCloseable {
    */
   public Call select() {
     Snapshot s = current();
-    int k = indexOf(s);
-    if (k == RETRY) {
-      s = snapshot;
-      k = indexOf(s);
+    int k = picker.indexOf(s);
+    if (k == Picker.RETRY) {
+      s = candidates.snapshot();
+      k = picker.indexOf(s);
     }
     if (k < 0) {
       throw noInstance(s);
@@ -319,240 +213,28 @@ public final class ServiceSelector implements AutoCloseable {
    */
   public Optional<Call> selectIfAny() {
     Snapshot s = current();
-    int k = indexOf(s);
-    if (k == RETRY) {
-      s = snapshot;
-      k = indexOf(s);
+    int k = picker.indexOf(s);
+    if (k == Picker.RETRY) {
+      s = candidates.snapshot();
+      k = picker.indexOf(s);
     }
     return k < 0 ? Optional.empty() : Optional.of(lease(s, k));
   }
 
   private Call lease(Snapshot s, int k) {
-    Instance i = s.candidates[k];
-    i.outstanding.incrementAndGet();
-    return new Call(this, i, s.nodes[k], nanoTime.getAsLong());
+    InstanceStats i = s.candidate(k);
+    i.acquire();
+    return new Call(this, i, s.node(k), nanoTime.getAsLong());
   }
 
   /** The snapshot to answer from: rebuilt first when the view moved or an ejection is over. */
   private Snapshot current() {
-    Snapshot s = snapshot;
-    RegistryView v = view;
-    if (v != null) {
-      if (v.version() != s.sourceVersion && s.loaded && lock.tryLock()) {
-        try {
-          loadFromView(v);
-        } finally {
-          lock.unlock();
-        }
-        s = snapshot;
-      }
-    } else if (polling && nanoTime.getAsLong() - nextLoadAt >= 0) {
-      refresh(false);
-    }
-    if (s.nextReturn != NO_RETURN && nanoTime.getAsLong() - s.nextReturn >= 0 && lock.tryLock()) {
-      try {
-        publish();
-      } finally {
-        lock.unlock();
-      }
-      s = snapshot;
-    }
-    return s;
-  }
-
-  /**
-   * The index of the chosen candidate in the snapshot, -1 when there is none, {@link #RETRY} when
-   * the sticky instance moved to a newer snapshot than this one.
-   */
-  private int indexOf(Snapshot s) {
-    Instance[] c = s.candidates;
-    int n = c.length;
-    if (n == 0) {
-      return -1;
-    }
-    switch (strategy) {
-      case ROUND_ROBIN:
-        return n == 1 ? 0 : (roundRobin.getAndIncrement() & Integer.MAX_VALUE) % n;
-      case RANDOM:
-        return n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
-      case WEIGHTED: {
-        if (n == 1) {
-          return 0;
-        }
-        long[] cum = s.cumulativeWeights;
-        long r = ThreadLocalRandom.current().nextLong(cum[n - 1]);
-        int at = Arrays.binarySearch(cum, r + 1); // the first cumulative weight above r
-        return at >= 0 ? at : -at - 1;
-      }
-      case POWER_OF_TWO_CHOICES: {
-        if (n == 1) {
-          return 0;
-        }
-        ThreadLocalRandom rnd = ThreadLocalRandom.current();
-        int a = rnd.nextInt(n);
-        int b = other(n, a, rnd);
-        return c[b].outstanding.get() < c[a].outstanding.get() ? b : a;
-      }
-      case LEAST_RESPONSE_TIME: {
-        if (n == 1) {
-          return 0;
-        }
-        ThreadLocalRandom rnd = ThreadLocalRandom.current();
-        int a = rnd.nextInt(n);
-        int b = other(n, a, rnd);
-        return c[b].cost() < c[a].cost() ? b : a;
-      }
-      case STICKY:
-        return sticky(s);
-      default:
-        throw new AssertionError(strategy);
-    }
-  }
-
-  /** A random index other than {@code a}, uniform over the others. */
-  private static int other(int n, int a, ThreadLocalRandom rnd) {
-    int j = rnd.nextInt(n - 1);
-    return j == a ? n - 1 : j;
-  }
-
-  private int sticky(Snapshot s) {
-    Instance cur = sticky.get();
-    if (cur != null) {
-      long slot = cur.slot;
-      if ((int) (slot >>> 32) == s.generation) {
-        return (int) slot;
-      }
-      if (snapshot != s) {
-        return RETRY; // a newer snapshot may still have it
-      }
-    }
-    int k = ThreadLocalRandom.current().nextInt(s.candidates.length);
-    Instance candidate = s.candidates[k];
-    if (sticky.compareAndSet(cur, candidate)) {
-      if (cur != null) {
-        LOG.debug("Selector of '{}' sticks to {} now ({} can no longer be chosen)", query.serviceName(), candidate.id, cur.id);
-      }
-      return k;
-    }
-    Instance won = sticky.get();
-    if (won != null) {
-      long slot = won.slot;
-      if ((int) (slot >>> 32) == s.generation) {
-        return (int) slot;
-      }
-    }
-    return k;
+    return refresher.current();
   }
 
   private NoInstanceAvailableException noInstance(Snapshot s) {
-    String what;
-    if (!s.loaded) {
-      what = "its instances are not loaded yet (wait for ServiceSelector.ready())";
-    } else if (s.matching == 0) {
-      what = "no instance matches";
-    } else if (s.up == 0) {
-      what = s.matching + " match, none is UP (" + s.statusCounts + ")";
-    } else {
-      what = s.up + " UP, all ejected after failures";
-    }
     return new NoInstanceAvailableException(
-        "No instance of service '" + query.serviceName() + "' available for " + query + ": " + what, query);
-  }
-
-  // ------------------------------------------------------------------ outcomes and ejection
-
-  private void succeeded(Instance i, long latencyNanos) {
-    successes.increment();
-    i.recordLatency(latencyNanos);
-    if (i.consecutiveFailures.get() != 0) {
-      i.consecutiveFailures.set(0);
-    }
-    i.refusalLogged = false;
-  }
-
-  private void failed(Instance i, @Nullable Throwable error) {
-    failures.increment();
-    int streak = i.consecutiveFailures.incrementAndGet();
-    if (outlier.enabled() && streak >= outlier.consecutiveFailures() && !i.ejected) {
-      lock.lock();
-      try {
-        eject(i, error);
-      } finally {
-        lock.unlock();
-      }
-    }
-  }
-
-  /** Ejects an instance unless that passes the maximum share; under the lock. */
-  private void eject(Instance i, @Nullable Throwable error) {
-    if (i.ejected || states.get(i.id) != i || i.consecutiveFailures.get() < outlier.consecutiveFailures()) {
-      return;
-    }
-    int up = 0;
-    int ejectedNow = 0;
-    for (NodeInfo n : lastNodes) {
-      Instance st = states.get(n.nodeId());
-      if (n.status() == NodeStatus.UP && st != null) {
-        up++;
-        if (st.ejected) {
-          ejectedNow++;
-        }
-      }
-    }
-    if (i.node.status() != NodeStatus.UP) {
-      return; // not chosen anyway
-    }
-    if ((long) (ejectedNow + 1) * 100 > (long) outlier.maxEjectionPercent() * up) {
-      refusedEjections.increment();
-      if (!i.refusalLogged) {
-        i.refusalLogged = true;
-        LOG.warn("Selector of '{}': not ejecting {} ({}) after {} failures in a row: {} of {} UP instances are ejected"
-            + " already (max {} %)", query.serviceName(), i.id, i.node.address(), i.consecutiveFailures.get(),
-            ejectedNow, up, outlier.maxEjectionPercent());
-      }
-      return;
-    }
-    long now = nanoTime.getAsLong();
-    long max = outlier.maxEjectionTime().toNanos();
-    if (i.ejections > 0 && i.returnedAt != Long.MIN_VALUE && now - i.returnedAt >= max) {
-      i.ejections = 0; // healthy for a whole maximum ejection time: start again
-    }
-    i.ejections++;
-    long base = outlier.baseEjectionTime().toNanos();
-    int doublings = Math.min(i.ejections - 1, 62);
-    long time = base > (max >> doublings) ? max : Math.min(max, base << doublings);
-    i.ejectedUntil = now + time;
-    i.ejected = true;
-    ejections.increment();
-    LOG.warn("Selector of '{}': ejecting {} ({}) for {} ms after {} failures in a row (ejection {}){}",
-        query.serviceName(), i.id, i.node.address(), time / 1_000_000, i.consecutiveFailures.get(), i.ejections,
-        error == null ? "" : ": " + error);
-    publish();
-  }
-
-  // ------------------------------------------------------------------ loading and rebuilding
-
-  /** Reads the view's list of the service (memory only); under the lock. */
-  private void loadFromView(RegistryView v) {
-    long version = v.version(); // read first: a change after it makes the next selection load again
-    List<NodeInfo> raw = v.findNodesByService(query.serviceName(), query.version().orElse(null));
-    Snapshot s = snapshot;
-    if (raw == lastRaw && s.loaded) {
-      snapshot = s.withVersion(version); // the view's list of the service is unchanged (it caches it)
-      return;
-    }
-    lastRaw = raw;
-    apply(filter(raw), version);
-  }
-
-  private List<NodeInfo> filter(List<NodeInfo> nodes) {
-    List<NodeInfo> out = new ArrayList<>(nodes.size());
-    for (NodeInfo n : nodes) {
-      if (query.matches(n)) {
-        out.add(n);
-      }
-    }
-    return out;
+        "No instance of service '" + query.serviceName() + "' available for " + query + ": " + s.whyNone(), query);
   }
 
   /**
@@ -562,151 +244,8 @@ public final class ServiceSelector implements AutoCloseable {
    * @param nodes the nodes
    */
   void setNodes(List<NodeInfo> nodes) {
-    lock.lock();
-    try {
-      apply(filter(nodes), 0);
-    } finally {
-      lock.unlock();
-    }
+    candidates.setNodes(nodes);
     ready.complete(this);
-  }
-
-  /**
-   * Reads Redis in the background unless a read is running; for an event, then once more after
-   * it (the running read may have missed the change), for a due period not (it is being read).
-   */
-  private void refresh(boolean event) {
-    DiscoveryService d = discovery;
-    if (d == null || closed) {
-      return;
-    }
-    if (!refreshing.compareAndSet(false, true)) {
-      if (event) {
-        refreshAgain = true;
-      }
-      return;
-    }
-    nextLoadAt = nanoTime.getAsLong() + cachePeriodNanos;
-    refreshAgain = false;
-    CompletableFuture<List<NodeInfo>> read;
-    try {
-      read = d.find(query);
-    } catch (RuntimeException e) {
-      read = CompletableFuture.failedFuture(e);
-    }
-    read.whenComplete((nodes, e) -> {
-      try {
-        if (e != null) {
-          refreshFailures.increment();
-          LOG.warn("Selector of '{}': reading its instances failed, keeping the last list and retrying in {} ms: {}",
-              query.serviceName(), cachePeriodNanos / 1_000_000, e.toString());
-          if (!snapshot.loaded) {
-            ready.completeExceptionally(e);
-          }
-          return;
-        }
-        lock.lock();
-        try {
-          apply(filter(nodes), 0);
-        } finally {
-          lock.unlock();
-        }
-        ready.complete(this);
-      } finally {
-        refreshing.set(false);
-        if (refreshAgain && !closed) {
-          refresh(true);
-        }
-      }
-    });
-  }
-
-  /** Takes a new list of matching nodes (any status); under the lock. */
-  private void apply(List<NodeInfo> nodes, long sourceVersion) {
-    refreshes.increment();
-    Set<String> ids = new HashSet<>(nodes.size() * 2);
-    for (NodeInfo n : nodes) {
-      ids.add(n.nodeId());
-      states.computeIfAbsent(n.nodeId(), Instance::new).node = n;
-    }
-    states.keySet().retainAll(ids);
-    lastNodes = nodes;
-    publishAt(sourceVersion);
-  }
-
-  /** Rebuilds the candidate array from the last list (after an ejection or a return). */
-  private void publish() {
-    publishAt(snapshot.sourceVersion);
-  }
-
-  private void publishAt(long sourceVersion) {
-    long now = nanoTime.getAsLong();
-    int gen = ++generation;
-    List<Instance> up = new ArrayList<>(lastNodes.size());
-    List<Instance> healthy = new ArrayList<>(lastNodes.size());
-    int[] statusCounts = new int[NodeStatus.values().length];
-    long nextReturn = NO_RETURN;
-    for (NodeInfo n : lastNodes) {
-      statusCounts[n.status().ordinal()]++;
-      Instance i = states.get(n.nodeId());
-      if (i == null || n.status() != NodeStatus.UP) {
-        continue;
-      }
-      up.add(i);
-      if (i.ejected && now - i.ejectedUntil >= 0) {
-        i.ejected = false;
-        i.returnedAt = now;
-        i.consecutiveFailures.set(0);
-        i.refusalLogged = false;
-        returns.increment();
-        LOG.info("Selector of '{}': {} ({}) is back after its ejection", query.serviceName(), i.id, i.node.address());
-      }
-      if (i.ejected) {
-        nextReturn = Math.min(nextReturn, i.ejectedUntil);
-      } else {
-        healthy.add(i);
-      }
-    }
-    boolean panic = !up.isEmpty() && healthy.size() < up.size()
-        && (long) healthy.size() * 100 < (long) outlier.panicThresholdPercent() * up.size();
-    if (panic && !snapshot.panic) {
-      LOG.warn("Selector of '{}': only {} of {} UP instances are not ejected (panic threshold {} %): choosing among all",
-          query.serviceName(), healthy.size(), up.size(), outlier.panicThresholdPercent());
-    }
-    List<Instance> base = panic ? up : healthy;
-    List<Instance> chosen = base;
-    boolean inZone = false;
-    if (preferZone != null) {
-      List<Instance> zone = new ArrayList<>();
-      for (Instance i : base) {
-        if (preferZone.equals(i.node.metadata().get(NodeInfo.ZONE))) {
-          zone.add(i);
-        }
-      }
-      if (!zone.isEmpty()) {
-        chosen = zone;
-        inZone = true;
-      }
-    }
-    Instance[] candidates = chosen.toArray(new Instance[0]);
-    NodeInfo[] nodes = new NodeInfo[candidates.length];
-    long[] cumulative = new long[candidates.length];
-    long sum = 0;
-    for (int k = 0; k < candidates.length; k++) {
-      nodes[k] = candidates[k].node;
-      candidates[k].slot = ((long) gen << 32) | k;
-      sum += candidates[k].node.weight();
-      cumulative[k] = sum;
-    }
-    StringBuilder counts = new StringBuilder();
-    for (NodeStatus st : NodeStatus.values()) {
-      if (statusCounts[st.ordinal()] > 0) {
-        counts.append(counts.length() == 0 ? "" : ", ").append(statusCounts[st.ordinal()]).append(' ').append(st);
-      }
-    }
-    int ejected = up.size() - healthy.size();
-    snapshot = new Snapshot(true, gen, sourceVersion, candidates, nodes, cumulative, nextReturn, lastNodes.size(), up.size(),
-        ejected, panic, inZone, counts.toString());
   }
 
   // ------------------------------------------------------------------ state
@@ -747,7 +286,7 @@ public final class ServiceSelector implements AutoCloseable {
    * @return true with a view
    */
   public boolean usesView() {
-    return view != null;
+    return refresher.usesView();
   }
 
   /**
@@ -758,16 +297,11 @@ public final class ServiceSelector implements AutoCloseable {
   public SelectorStats stats() {
     Snapshot s = current();
     long now = nanoTime.getAsLong();
-    List<SelectorStats.Instance> list = new ArrayList<>();
-    for (Instance i : states.values()) {
-      boolean ej = i.ejected;
-      list.add(new SelectorStats.Instance(i.node, i.outstanding.get(), i.latencyEwma, i.consecutiveFailures.get(), ej,
-          i.ejections, ej ? Math.max(0, i.ejectedUntil - now) : 0));
-    }
-    list.sort((a, b) -> a.node().nodeId().compareTo(b.node().nodeId()));
-    return new SelectorStats(query.serviceName(), strategy, s.matching, s.up, s.candidates.length, s.ejected, s.panic,
-        s.inZone, successes.sum(), failures.sum(), abandoned.sum(), ejections.sum(), refusedEjections.sum(),
-        returns.sum(), refreshes.sum(), refreshFailures.sum(), list);
+    List<SelectorStats.Instance> list = candidates.instances(now);
+    Ejections e = candidates.ejections();
+    return new SelectorStats(query.serviceName(), strategy, s.matching(), s.up(), s.size(), s.ejected(), s.panic(),
+        s.inZone(), e.successes(), e.failures(), e.abandonedCount(), e.ejections(), e.refusedEjections(),
+        e.returns(), candidates.refreshes(), refresher.refreshFailures(), list);
   }
 
   /**
@@ -776,101 +310,14 @@ public final class ServiceSelector implements AutoCloseable {
    */
   @Override
   public void close() {
-    closed = true;
-    DiscoveryListener l = listener;
-    if (l != null) {
-      RegistryView v = view;
-      if (v != null) {
-        v.removeListener(l);
-      } else if (discovery != null) {
-        discovery.offEvent(l);
-      }
-    }
+    refresher.close();
   }
 
   @Override
   public String toString() {
-    Snapshot s = snapshot;
+    Snapshot s = candidates.snapshot();
     return "ServiceSelector[" + query + ", " + strategy + (preferZone == null ? "" : ", zone " + preferZone) + ", "
-        + s.candidates.length + " candidates of " + s.matching + (view != null ? ", from the view" : "") + "]";
-  }
-
-  /** The candidates, immutable once published. */
-  private static final class Snapshot {
-    final boolean loaded;
-    final int generation;
-    final long sourceVersion;
-    final Instance[] candidates;
-    /** The candidates' nodes as they were when this snapshot was built. */
-    final NodeInfo[] nodes;
-    final long[] cumulativeWeights;
-    final long nextReturn;
-    final int matching;
-    final int up;
-    final int ejected;
-    final boolean panic;
-    final boolean inZone;
-    final String statusCounts;
-
-    Snapshot(boolean loaded, int generation, long sourceVersion, Instance[] candidates, NodeInfo[] nodes,
-        long[] cumulativeWeights,
-        long nextReturn, int matching, int up, int ejected, boolean panic, boolean inZone, String statusCounts) {
-      this.loaded = loaded;
-      this.generation = generation;
-      this.sourceVersion = sourceVersion;
-      this.candidates = candidates;
-      this.nodes = nodes;
-      this.cumulativeWeights = cumulativeWeights;
-      this.nextReturn = nextReturn;
-      this.matching = matching;
-      this.up = up;
-      this.ejected = ejected;
-      this.panic = panic;
-      this.inZone = inZone;
-      this.statusCounts = statusCounts;
-    }
-
-    Snapshot withVersion(long version) {
-      return new Snapshot(loaded, generation, version, candidates, nodes, cumulativeWeights, nextReturn, matching, up,
-          ejected, panic, inZone, statusCounts);
-    }
-
-    static Snapshot notLoaded() {
-      return new Snapshot(false, 0, Long.MIN_VALUE, new Instance[0], new NodeInfo[0], new long[0], NO_RETURN, 0, 0, 0, false, false, "");
-    }
-  }
-
-  /** One instance's counters; kept across rebuilds while the instance matches. */
-  private static final class Instance {
-    final String id;
-    volatile NodeInfo node;
-    final AtomicInteger outstanding = new AtomicInteger();
-    final AtomicInteger consecutiveFailures = new AtomicInteger();
-    /** Moving average of latency in ns, -1 before the first sample (racy updates may lose one). */
-    volatile long latencyEwma = -1;
-    /** Generation (high 32 bits) and index (low 32 bits) in the last snapshot that has it as a candidate. */
-    volatile long slot = -1L;
-    // written under the selector's lock
-    volatile boolean ejected;
-    volatile long ejectedUntil;
-    volatile boolean refusalLogged;
-    volatile int ejections;
-    volatile long returnedAt = Long.MIN_VALUE;
-
-    Instance(String id) {
-      this.id = id;
-    }
-
-    void recordLatency(long nanos) {
-      long sample = Math.max(0, nanos);
-      long old = latencyEwma;
-      latencyEwma = old < 0 ? sample : old + ((sample - old) >> EWMA_SHIFT);
-    }
-
-    long cost() {
-      long l = latencyEwma;
-      return l <= 0 ? 0 : l * (outstanding.get() + 1L);
-    }
+        + s.size() + " candidates of " + s.matching() + (refresher.usesView() ? ", from the view" : "") + "]";
   }
 
   /**
@@ -898,12 +345,12 @@ public final class ServiceSelector implements AutoCloseable {
     private static final AtomicIntegerFieldUpdater<Call> DONE = AtomicIntegerFieldUpdater.newUpdater(Call.class, "done");
 
     private final ServiceSelector selector;
-    private final Instance instance;
+    private final InstanceStats instance;
     private final NodeInfo node;
     private final long startNanos;
     private volatile int done;
 
-    private Call(ServiceSelector selector, Instance instance, NodeInfo node, long startNanos) {
+    private Call(ServiceSelector selector, InstanceStats instance, NodeInfo node, long startNanos) {
       this.selector = selector;
       this.instance = instance;
       this.node = node;
@@ -931,7 +378,7 @@ public final class ServiceSelector implements AutoCloseable {
     /** The call succeeded: records its latency and ends the instance's failure streak. */
     public void success() {
       if (finish()) {
-        selector.succeeded(instance, selector.nanoTime.getAsLong() - startNanos);
+        selector.candidates.succeeded(instance, selector.nanoTime.getAsLong() - startNanos);
       }
     }
 
@@ -944,7 +391,7 @@ public final class ServiceSelector implements AutoCloseable {
      */
     public void failure(@Nullable Throwable error) {
       if (finish()) {
-        selector.failed(instance, error);
+        selector.candidates.failed(instance, error);
       }
     }
 
@@ -952,13 +399,13 @@ public final class ServiceSelector implements AutoCloseable {
     @Override
     public void close() {
       if (finish()) {
-        selector.abandoned.increment();
+        selector.candidates.abandoned();
       }
     }
 
     private boolean finish() {
       if (DONE.compareAndSet(this, 0, 1)) {
-        instance.outstanding.decrementAndGet();
+        instance.release();
         return true;
       }
       return false;
@@ -966,7 +413,7 @@ public final class ServiceSelector implements AutoCloseable {
 
     @Override
     public String toString() {
-      return "Call[" + instance.id + " " + node.address() + (done == 0 ? ", outstanding" : ", finished") + "]";
+      return "Call[" + instance.id() + " " + node.address() + (done == 0 ? ", outstanding" : ", finished") + "]";
     }
   }
 
