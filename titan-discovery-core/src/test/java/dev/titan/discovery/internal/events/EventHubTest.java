@@ -26,17 +26,23 @@ class EventHubTest {
     }
   }
 
+  /** Records each event, says it is in the first one, then waits for {@code release}. */
+  private static dev.titan.discovery.DiscoveryListener blockingListener(
+      List<String> seen, CountDownLatch inFirst, CountDownLatch release) {
+    return e -> {
+      seen.add(e.nodeId());
+      inFirst.countDown();
+      waitFor(release);
+    };
+  }
+
   @Test
   void aSlowListenerLosesTheOldestDeliveriesNeverInternalTasks() throws Exception {
     EventHub hub = new EventHub(3, System::nanoTime);
     CountDownLatch inFirst = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     List<String> seen = new CopyOnWriteArrayList<>();
-    hub.add(e -> {
-      seen.add(e.nodeId());
-      inFirst.countDown();
-      waitFor(release);
-    });
+    hub.add(blockingListener(seen, inFirst, release));
     hub.submit(() -> hub.deliver(event(0)));
     assertThat(inFirst.await(10, TimeUnit.SECONDS)).isTrue();
     hub.execute(() -> seen.add("task"));
@@ -57,11 +63,7 @@ class EventHubTest {
     CountDownLatch inFirst = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     List<String> seen = new CopyOnWriteArrayList<>();
-    hub.add(e -> {
-      seen.add(e.nodeId());
-      inFirst.countDown();
-      waitFor(release);
-    });
+    hub.add(blockingListener(seen, inFirst, release));
     hub.add(e -> seen.add("second-" + e.nodeId()));
     for (int i = 0; i < 5; i++) {
       int n = i;
