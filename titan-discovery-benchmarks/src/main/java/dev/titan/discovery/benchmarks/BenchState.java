@@ -10,7 +10,11 @@ import dev.titan.discovery.internal.registry.RegistryWriter;
 import dev.titan.discovery.internal.wire.WireCodec;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import dev.titan.discovery.NodeInfo;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;
@@ -35,6 +39,8 @@ public class BenchState {
   DiscoveryService discoveryWithoutView;
   RegistryView view;
   ReferenceClient reference;
+  /** The same lookup bytes on a plain socket, replies skipped: the transport floor. */
+  RawFloor floor;
   RegistryWriter writer;
   /** Our reader with native reads off: every list from the query script. */
   RegistryReader scriptReader;
@@ -87,6 +93,9 @@ public class BenchState {
     referenceDirect = client.connect();
     reference = new ReferenceClient(referenceConnection, referenceDirect, BenchData.PREFIX);
     referenceListener = BenchData.referenceListener(client);
+    io.lettuce.core.RedisURI parsed = io.lettuce.core.RedisURI.create(uri);
+    floor = new RawFloor(parsed.getHost(), parsed.getPort(), BenchData.PREFIX);
+    checkBaselines();
     ourConnection = client.connect();
     int h = Math.min(HEARTBEAT_NODES, Math.max(n, 1));
     clock = new BeatClock(h);
@@ -101,6 +110,41 @@ public class BenchState {
       addresses[i] = BenchData.address(i);
       servicesJson[i] = WireCodec.encodeServices(BenchData.services(i));
     }
+  }
+
+  /**
+   * The baselines must answer what the reference's algorithm answers: the efficient and the
+   * chained versions return the same nodes, the floor reads as many ids, and the reference's
+   * findNodesByService returns the ids ours does. Checked once per trial, before measuring.
+   */
+  private void checkBaselines() {
+    List<NodeInfo> fast = reference.getActiveNodes();
+    List<NodeInfo> chained = reference.getActiveNodesChained().join();
+    if (!ids(fast).equals(ids(chained))) {
+      throw new IllegalStateException("baselines disagree: efficient " + fast.size() + " nodes, chained " + chained.size());
+    }
+    if (fast.size() != n) {
+      System.out.println("# warning: the reference reads " + fast.size() + " live nodes, N = " + n);
+    }
+    int read = floor.lookup();
+    int lettuce = reference.awaitRepliesOnly();
+    if (read != lettuce || read < fast.size()) {
+      throw new IllegalStateException("floors read " + read + " and " + lettuce + " ids, the reference " + fast.size() + " nodes");
+    }
+    String name = BenchData.serviceName(0);
+    List<NodeInfo> ours = discoveryWithoutView.findNodesByService(name).join();
+    List<NodeInfo> ref = reference.findNodesByService(name, null);
+    if (!ids(ours).equals(ids(ref))) {
+      throw new IllegalStateException("findNodesByService(" + name + "): ours " + ours.size() + " nodes, reference " + ref.size());
+    }
+  }
+
+  private static Set<String> ids(List<NodeInfo> nodes) {
+    Set<String> out = new HashSet<>();
+    for (NodeInfo node : nodes) {
+      out.add(node.nodeId());
+    }
+    return out;
   }
 
   /** A service name, a different one each call. */
@@ -122,6 +166,7 @@ public class BenchState {
     referenceConnection.close();
     referenceDirect.close();
     referenceListener.close();
+    floor.close();
     ourConnection.close();
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
   }
