@@ -21,6 +21,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * What every benchmark works with, on the Redis that {@link BenchmarkMain} started and loaded
@@ -33,6 +34,8 @@ public class BenchState {
 
   /** Nodes heartbeating in the heartbeat benchmarks. */
   static final int HEARTBEAT_NODES = 100;
+  /** Calls of the measured Redis lookup before JMH's warm-up (see {@link #warmUp}). */
+  static final int WARM_UP_CALLS = 40;
 
   DiscoveryService discovery;
   /** A client-mode service without pub/sub, so without a local view: its reads go to Redis. */
@@ -59,7 +62,7 @@ public class BenchState {
 
   /** Connects everything. */
   @Setup(Level.Trial)
-  public void setUp() {
+  public void setUp(BenchmarkParams params) {
     String uri = System.getProperty("titan.bench.uri");
     if (uri == null) {
       throw new IllegalStateException("run the benchmarks through BenchmarkMain, which starts and loads Redis");
@@ -96,6 +99,7 @@ public class BenchState {
     io.lettuce.core.RedisURI parsed = io.lettuce.core.RedisURI.create(uri);
     floor = new RawFloor(parsed.getHost(), parsed.getPort(), BenchData.PREFIX);
     checkBaselines();
+    warmUp(params.getBenchmark());
     ourConnection = client.connect();
     int h = Math.min(HEARTBEAT_NODES, Math.max(n, 1));
     clock = new BeatClock(h);
@@ -136,6 +140,33 @@ public class BenchState {
     List<NodeInfo> ref = reference.findNodesByService(name, null);
     if (!ids(ours).equals(ids(ref))) {
       throw new IllegalStateException("findNodesByService(" + name + "): ours " + ours.size() + " nodes, reference " + ref.size());
+    }
+  }
+
+  /**
+   * Calls the measured Redis lookup {@value #WARM_UP_CALLS} times before JMH's own warm-up. A
+   * --quick run warms up for one second: about 10 calls of a 100 ms baseline, too few for the JIT
+   * to compile Lettuce's reply decoding, so the baseline was measured half-compiled (a first
+   * issue-15 run: 105-205 ms at 10k in JMH, 65-80 ms once warm). Every Redis lookup gets the same
+   * number of calls, ours included, so that no side is measured cold.
+   */
+  private void warmUp(String benchmark) {
+    String m = benchmark.substring(benchmark.lastIndexOf('.') + 1);
+    Runnable call = switch (m) {
+      case "findNodesByServiceReference", "getActiveNodesReference" -> () -> reference.findNodesByService(serviceName(), null);
+      case "findNodesByServiceReferenceChained" -> () -> reference.findNodesByServiceChained(serviceName(), null).join();
+      case "lookupFloorLettuce" -> reference::awaitRepliesOnly;
+      case "lookupFloorRaw" -> floor::lookup;
+      case "findNodesByServiceOurs" -> () -> discoveryWithoutView.findNodesByService(serviceName()).join();
+      case "getActiveNodesFromRedisOurs" -> () -> discoveryWithoutView.getActiveNodes().join();
+      case "findNodesByServiceOursScript" -> () -> scriptReader.byService(serviceName(), null).join();
+      case "findRangeFromRedisOurs" -> () -> discoveryWithoutView.find(LookupBenchmarks.rangeQuery(this)).join();
+      default -> null;
+    };
+    if (call != null) {
+      for (int i = 0; i < WARM_UP_CALLS; i++) {
+        call.run();
+      }
     }
   }
 

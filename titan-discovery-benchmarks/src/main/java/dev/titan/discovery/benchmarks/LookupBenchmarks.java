@@ -185,7 +185,7 @@ public class LookupBenchmarks {
     return s.discovery.find(rangeQuery(s)).join();
   }
 
-  private static dev.titan.discovery.ServiceQuery rangeQuery(BenchState s) {
+  static dev.titan.discovery.ServiceQuery rangeQuery(BenchState s) {
     return dev.titan.discovery.ServiceQuery.service(s.serviceName()).versionRange("^1.1")
         .status(dev.titan.discovery.NodeStatus.UP).build();
   }

@@ -153,8 +153,11 @@ final class ReferenceClient {
     }
     pipelined.flushCommands();
     if (ids.length > 0) {
-      // replies on one connection complete in order: awaiting both arrays covers every one
-      LettuceFutures.awaitAll(TIMEOUT, hashes);
+      // Replies on one connection complete in the order sent: wait once, for the last one, and
+      // the thread parks once. (Awaiting each future in turn parks and is unparked by the I/O
+      // thread again and again while it decodes: measured slower than the old future chains.)
+      LettuceFutures.awaitAll(TIMEOUT, alive[ids.length - 1]);
+      LettuceFutures.awaitAll(TIMEOUT, hashes); // already complete: a check, no wait
       LettuceFutures.awaitAll(TIMEOUT, alive);
     }
   }
