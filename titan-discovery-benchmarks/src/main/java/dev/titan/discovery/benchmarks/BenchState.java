@@ -98,8 +98,6 @@ public class BenchState {
     referenceListener = BenchData.referenceListener(client);
     io.lettuce.core.RedisURI parsed = io.lettuce.core.RedisURI.create(uri);
     floor = new RawFloor(parsed.getHost(), parsed.getPort(), BenchData.PREFIX);
-    checkBaselines();
-    warmUp(params.getBenchmark());
     ourConnection = client.connect();
     int h = Math.min(HEARTBEAT_NODES, Math.max(n, 1));
     clock = new BeatClock(h);
@@ -114,6 +112,8 @@ public class BenchState {
       addresses[i] = BenchData.address(i);
       servicesJson[i] = WireCodec.encodeServices(BenchData.services(i));
     }
+    checkBaselines();
+    warmUp(params.getBenchmark());
   }
 
   /**
