@@ -452,9 +452,20 @@ public final class BenchmarkMain {
     rows.add(latency(n, "findNodesByService from Redis, query script (ACL-restricted user, Redis Cluster)",
         byName.get("findNodesByServiceOursScript"), byName.get("findNodesByServiceReference"), 0));
     rows.add(latency(n, "getActiveNodes (service with a local view: confirmed in one O(due) round trip)",
-        byName.get("getActiveNodesOurs"), byName.get("getActiveNodesReference"), n >= 10_000 ? 3 : 0));
+        byName.get("getActiveNodesOurs"), byName.get("getActiveNodesReference"), 0));
     rows.add(latency(n, "getActiveNodes from Redis (service without a view)", byName.get("getActiveNodesFromRedisOurs"),
-        byName.get("getActiveNodesReference"), 0));
+        byName.get("getActiveNodesReference"), n >= 10_000 ? 3 : 0));
+    // issue 15: how far the baseline and ours are from the transport floor of the reference's bytes
+    rows.add(latency(n, "findNodesByService from Redis vs FIRST baseline (per-command future chains; ref cols)",
+        byName.get("findNodesByServiceOurs"), byName.get("findNodesByServiceReferenceChained"), 0));
+    rows.add(latency(n, "Reference baseline vs its floor on Lettuce (same commands, one flush, no parse): ref cols = baseline, ours cols = floor",
+        byName.get("lookupFloorLettuce"), byName.get("getActiveNodesReference"), 0));
+    rows.add(latency(n, "Reference baseline vs raw-socket floor (same bytes, one write, replies skipped): ref cols = baseline, ours cols = floor",
+        byName.get("lookupFloorRaw"), byName.get("getActiveNodesReference"), 0));
+    rows.add(latency(n, "findNodesByService from Redis vs raw-socket floor of the reference's bytes (ref cols = floor)",
+        byName.get("findNodesByServiceOurs"), byName.get("lookupFloorRaw"), 0));
+    rows.add(latency(n, "getActiveNodes from Redis (no view) vs raw-socket floor of the reference's bytes (ref cols = floor)",
+        byName.get("getActiveNodesFromRedisOurs"), byName.get("lookupFloorRaw"), 0));
     rows.add(latency(n, "findNodesByService, local view", byName.get("viewFindNodesByService"),
         byName.get("findNodesByServiceReference"), 0));
     Statistics v = byName.get("viewFindNodesByService");

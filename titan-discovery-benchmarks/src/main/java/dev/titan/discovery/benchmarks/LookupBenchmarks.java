@@ -51,14 +51,48 @@ public class LookupBenchmarks {
   }
 
   /**
-   * Reference: SMEMBERS, pipelined HGETALL + EXISTS per node, client-side filter.
+   * Reference: SMEMBERS, HGETALL + EXISTS per node in one flush, replies awaited together,
+   * client-side filter (the efficient baseline of issue 15).
    *
    * @param s state
    * @return the nodes
    */
   @Benchmark
   public List<NodeInfo> findNodesByServiceReference(BenchState s) {
-    return s.reference.findNodesByService(s.serviceName(), null).join();
+    return s.reference.findNodesByService(s.serviceName(), null);
+  }
+
+  /**
+   * The first baseline: the same commands and flush, with a future chain per command.
+   *
+   * @param s state
+   * @return the nodes
+   */
+  @Benchmark
+  public List<NodeInfo> findNodesByServiceReferenceChained(BenchState s) {
+    return s.reference.findNodesByServiceChained(s.serviceName(), null).join();
+  }
+
+  /**
+   * Floor on Lettuce: the reference's commands in one flush, replies awaited, nothing parsed.
+   *
+   * @param s state
+   * @return the number of ids read
+   */
+  @Benchmark
+  public int lookupFloorLettuce(BenchState s) {
+    return s.reference.awaitRepliesOnly();
+  }
+
+  /**
+   * Floor on a plain socket: the reference's bytes in one write, reply bytes skipped.
+   *
+   * @param s state
+   * @return the number of ids read
+   */
+  @Benchmark
+  public int lookupFloorRaw(BenchState s) {
+    return s.floor.lookup();
   }
 
   /**
@@ -85,14 +119,14 @@ public class LookupBenchmarks {
   }
 
   /**
-   * Reference: getActiveNodes with its commands.
+   * Reference: getActiveNodes with its commands (efficient: one flush, replies awaited together).
    *
    * @param s state
    * @return the nodes
    */
   @Benchmark
   public List<NodeInfo> getActiveNodesReference(BenchState s) {
-    return s.reference.getActiveNodes().join();
+    return s.reference.getActiveNodes();
   }
 
   /**
@@ -151,7 +185,7 @@ public class LookupBenchmarks {
     return s.discovery.find(rangeQuery(s)).join();
   }
 
-  private static dev.titan.discovery.ServiceQuery rangeQuery(BenchState s) {
+  static dev.titan.discovery.ServiceQuery rangeQuery(BenchState s) {
     return dev.titan.discovery.ServiceQuery.service(s.serviceName()).versionRange("^1.1")
         .status(dev.titan.discovery.NodeStatus.UP).build();
   }
