@@ -417,6 +417,14 @@ public final class ServiceSelector implements AutoCloseable {
     }
   }
 
+  /** The value, or an IllegalArgumentException naming the argument when it is null. */
+  private static <T> T notNull(@Nullable T value, String name) {
+    if (value == null) {
+      throw new IllegalArgumentException(name + " must not be null");
+    }
+    return value;
+  }
+
   /** Builder of a {@link ServiceSelector}. */
   public static final class Builder {
     private final @Nullable DiscoveryService discovery;
@@ -447,10 +455,7 @@ public final class ServiceSelector implements AutoCloseable {
      * @return this builder
      */
     public Builder strategy(SelectionStrategy strategy) {
-      if (strategy == null) {
-        throw new IllegalArgumentException("strategy must not be null");
-      }
-      this.strategy = strategy;
+      this.strategy = notNull(strategy, "strategy");
       return this;
     }
 
@@ -477,10 +482,7 @@ public final class ServiceSelector implements AutoCloseable {
      * @return this builder
      */
     public Builder outlierEjection(OutlierEjection outlierEjection) {
-      if (outlierEjection == null) {
-        throw new IllegalArgumentException("outlierEjection must not be null");
-      }
-      this.outlier = outlierEjection;
+      this.outlier = notNull(outlierEjection, "outlierEjection");
       return this;
     }
 
@@ -492,10 +494,7 @@ public final class ServiceSelector implements AutoCloseable {
      * @return this builder
      */
     public Builder nanoTime(LongSupplier nanoTime) {
-      if (nanoTime == null) {
-        throw new IllegalArgumentException("nanoTime must not be null");
-      }
-      this.nanoTime = nanoTime;
+      this.nanoTime = notNull(nanoTime, "nanoTime");
       return this;
     }
 
@@ -508,10 +507,7 @@ public final class ServiceSelector implements AutoCloseable {
      * @return this builder
      */
     public Builder view(RegistryView view) {
-      if (view == null) {
-        throw new IllegalArgumentException("view must not be null");
-      }
-      this.view = view;
+      this.view = notNull(view, "view");
       this.useView = true;
       return this;
     }

@@ -8,9 +8,6 @@ import dev.titan.discovery.DiscoveryOptions;
 import dev.titan.discovery.DiscoveryService;
 import dev.titan.discovery.NodeStatus;
 import dev.titan.discovery.ServiceInfo;
-import dev.titan.discovery.testkit.RedisServer;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.event.connection.ConnectionActivatedEvent;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -18,8 +15,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -41,11 +36,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /** Conditions, back-off and property binding of the auto-configuration, on a real Redis. */
-class TitanDiscoveryAutoConfigurationTest {
+class TitanDiscoveryAutoConfigurationTest extends RealRedisTest {
 
-  private static RedisServer redis;
-  private static RedisClient raw;
-  private static StatefulRedisConnection<String, String> rawConnection;
 
   private static final AutoConfigurations TITAN = AutoConfigurations.of(
       TitanDiscoveryAutoConfiguration.class,
@@ -57,24 +49,6 @@ class TitanDiscoveryAutoConfigurationTest {
   private final ApplicationContextRunner runner = new ApplicationContextRunner()
       .withConfiguration(TITAN)
       .withPropertyValues("spring.application.name=orders", "titan.discovery.redis-url=" + redis.uri());
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServer.start();
-    raw = RedisClient.create(redis.uri());
-    rawConnection = raw.connect();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    if (rawConnection != null) {
-      rawConnection.close();
-      raw.shutdown();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-  }
 
   @Test
   void createsEveryBeanAndStartsTheServiceWithTheContext() {

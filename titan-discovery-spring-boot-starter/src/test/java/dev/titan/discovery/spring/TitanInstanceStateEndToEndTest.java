@@ -9,24 +9,17 @@ import dev.titan.discovery.DiscoveryOptions;
 import dev.titan.discovery.DiscoveryService;
 import dev.titan.discovery.NodeStatus;
 import dev.titan.discovery.ServiceInfo;
-import dev.titan.discovery.testkit.RedisServer;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.WebApplicationType;
@@ -58,38 +51,8 @@ import org.springframework.web.client.RestClient;
  * <p>Providers are core {@link DiscoveryService} nodes, each with a tiny HTTP server answering
  * with its name, so a call shows which instance the load balancer chose.
  */
-class TitanInstanceStateEndToEndTest {
+class TitanInstanceStateEndToEndTest extends RealRedisTest {
 
-  private static RedisServer redis;
-  private static RedisClient raw;
-  private static StatefulRedisConnection<String, String> rawConnection;
-  private final List<AutoCloseable> closeables = new ArrayList<>();
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServer.start();
-    raw = RedisClient.create(redis.uri());
-    rawConnection = raw.connect();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    if (rawConnection != null) {
-      rawConnection.close();
-      raw.shutdown();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-  }
-
-  @AfterEach
-  void closeAll() throws Exception {
-    Collections.reverse(closeables);
-    for (AutoCloseable c : closeables) {
-      c.close();
-    }
-  }
 
   @Test
   void onlyUpInstancesAreCalledZonePreferenceWinsAndADrainingInstanceIsLeft() {

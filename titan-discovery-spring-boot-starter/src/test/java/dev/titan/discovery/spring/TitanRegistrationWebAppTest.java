@@ -10,21 +10,14 @@ import dev.titan.discovery.DiscoveryService;
 import dev.titan.discovery.NodeInfo;
 import dev.titan.discovery.NodeStatus;
 import dev.titan.discovery.ServiceInfo;
-import dev.titan.discovery.testkit.RedisServer;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import jakarta.annotation.PostConstruct;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.ApplicationRunner;
@@ -43,38 +36,8 @@ import org.springframework.context.annotation.Import;
  * Full servlet applications on port 0 (web, Actuator and LoadBalancer on the class path) against a
  * real redis-server: what the application writes to Redis, and when.
  */
-class TitanRegistrationWebAppTest {
+class TitanRegistrationWebAppTest extends RealRedisTest {
 
-  private static RedisServer redis;
-  private static RedisClient raw;
-  private static StatefulRedisConnection<String, String> rawConnection;
-  private final List<AutoCloseable> closeables = new ArrayList<>();
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServer.start();
-    raw = RedisClient.create(redis.uri());
-    rawConnection = raw.connect();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    if (rawConnection != null) {
-      rawConnection.close();
-      raw.shutdown();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-  }
-
-  @AfterEach
-  void closeAll() throws Exception {
-    Collections.reverse(closeables);
-    for (AutoCloseable c : closeables) {
-      c.close();
-    }
-  }
 
   @Test
   void withAutoRegistrationDisabledNothingIsWrittenForTheApplication() {
