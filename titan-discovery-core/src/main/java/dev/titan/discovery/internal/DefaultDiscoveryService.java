@@ -146,6 +146,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
     RegistryWriter writer = new RegistryWriter(
         link.commands(), keys, ttl, options.heartbeatInterval().toMillis(), channel, System::nanoTime, scheduler);
     RegistryReader reader = new RegistryReader(link.commands(), keys, writer);
+    link.onReconnect(reader::connectionRestored);
     Registrar registrar = options.clientMode() ? null : new Registrar(node, writer, scheduler, options);
     if (registrar != null) {
       link.onReconnect(registrar::connectionRestored);

@@ -38,6 +38,8 @@ public final class RegistryReader {
   private final Keys keys;
   private final RegistryWriter writer;
   private final SortReads sorted;
+  private final CachedReads cached;
+  private final boolean nativeReads;
 
   /**
    * Creates the reader.
@@ -64,6 +66,8 @@ public final class RegistryReader {
     this.keys = keys;
     this.writer = writer;
     this.sorted = new SortReads(commands, keys, nativeReads);
+    this.cached = new CachedReads(commands, keys);
+    this.nativeReads = nativeReads;
   }
 
   /**
@@ -72,7 +76,42 @@ public final class RegistryReader {
    * @return the nodes
    */
   public CompletableFuture<List<NodeInfo>> activeNodes() {
-    return orScript(sorted.all(keys.nodesIndex(), true), "", () -> query(keys.nodesIndex(), true, false, ""));
+    if (!nativeReads) {
+      return query(keys.nodesIndex(), true, false, "");
+    }
+    return cached.active().handle((rows, e) -> {
+      if (e == null) {
+        return answer(rows, "");
+      }
+      if (!isCommandError(e)) {
+        return CompletableFuture.<List<NodeInfo>>failedFuture(e);
+      }
+      // a registry key of the wrong type: the script reads around it
+      return query(keys.nodesIndex(), true, false, "");
+    }).thenCompose(f -> f);
+  }
+
+  /**
+   * Drops node data read before; called when the connection is re-established, since the Redis
+   * behind it may hold other data (restarted from an older snapshot, failed over).
+   */
+  public void connectionRestored() {
+    cached.connectionRestored();
+  }
+
+  /**
+   * How many reads of the whole registry read every node's data (the others re-used data read
+   * before, see {@link CachedReads}).
+   *
+   * @return the count
+   */
+  public long fullReads() {
+    return cached.fullReads();
+  }
+
+  private static boolean isCommandError(Throwable e) {
+    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    return cause instanceof io.lettuce.core.RedisCommandExecutionException;
   }
 
   /**
@@ -131,7 +170,7 @@ public final class RegistryReader {
     String index = keys.serviceIndex(name);
     // ids of the index without a heartbeat are handed over with the name: those removed (or long
     // gone, whose services were unknown when they were removed) leave this index too
-    return orScript(sorted.service(index), name, () -> query(index, true, true, name))
+    return byIndex(index, name)
         .thenApply(nodes -> {
           List<NodeInfo> out = new ArrayList<>();
           for (NodeInfo n : nodes) {
@@ -141,6 +180,27 @@ public final class RegistryReader {
           }
           return List.copyOf(out);
         });
+  }
+
+  /**
+   * The nodes of a service index: from data read before where the change counter vouches for it
+   * ({@link CachedReads}), else one native read, else the query script.
+   */
+  private CompletableFuture<List<NodeInfo>> byIndex(String index, String name) {
+    Supplier<CompletableFuture<List<NodeInfo>>> otherwise =
+        () -> orScript(sorted.service(index), name, () -> query(index, true, true, name));
+    if (!nativeReads || !sorted.enabled()) {
+      return otherwise.get();
+    }
+    return cached.service(index).handle((rows, e) -> {
+      if (e != null) {
+        if (!isCommandError(e)) {
+          return CompletableFuture.<List<NodeInfo>>failedFuture(e);
+        }
+        return otherwise.get(); // refused or a key of the wrong type: the native read decides
+      }
+      return rows.isPresent() ? answer(rows.get(), name) : otherwise.get();
+    }).thenCompose(f -> f);
   }
 
   /**

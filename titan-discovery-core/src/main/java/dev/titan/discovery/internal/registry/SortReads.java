@@ -67,6 +67,15 @@ final class SortReads {
   }
 
   /**
+   * Whether native reads are on (not refused by Redis so far).
+   *
+   * @return true when on
+   */
+  boolean enabled() {
+    return enabled;
+  }
+
+  /**
    * Every member of {@code source} (normally {@code index:nodes}).
    *
    * @param source the set of ids

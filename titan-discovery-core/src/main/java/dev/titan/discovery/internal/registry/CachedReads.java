@@ -1,0 +1,377 @@
+package dev.titan.discovery.internal.registry;
+
+import dev.titan.discovery.NodeInfo;
+import dev.titan.discovery.internal.Keys;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.SortArgs;
+import io.lettuce.core.ValueScanCursor;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Lists of active nodes read with native commands only, never a script, in chunks of at most
+ * {@value #CHUNK} keys, so that no single command holds Redis for a scan of the registry; node
+ * data read before is re-used while the registry's change counter says it is current.
+ *
+ * <p>Every change our scripts make to a node (registration, update of its address, services,
+ * status or metadata, removal, adoption) increments {@code index:version}; a heartbeat does not,
+ * and it changes nothing but the node's timestamp, which the heartbeat key holds too (both
+ * implementations write the same epoch-ms string to the hash's {@code timestamp} field and the
+ * heartbeat key). So while the counter has not moved, a node's address, services, status and
+ * metadata are what they were when read, and one value per node, its heartbeat key, says whether
+ * it is alive and its timestamp. A read therefore sends, in one flush:
+ *
+ * <ul>
+ *   <li>{@code GET index:version}, {@code SCARD index:nodes}, {@code ZCARD index:deadlines} and
+ *       {@code SCARD index:foreign};
+ *   <li>for the whole registry: {@code MGET} of the heartbeat keys of the ids read before, {@value
+ *       #CHUNK} per command; for one service: {@code SORT index:services:{name} BY nosort GET # GET
+ *       heartbeat:*} (two lookups per member).
+ * </ul>
+ *
+ * <p>The data read before answers when the counter is the one it was read at and nothing escapes
+ * the counter: every node in {@code index:nodes} has a deadline (none written by the TypeScript
+ * implementation awaits adoption) and none is adopted from it (those change without a bump), the
+ * same conditions under which a local view is confirmed. Otherwise, and for ids not read before,
+ * node data is read again: the whole registry by {@code SSCAN} of {@code index:nodes} ({@value
+ * #CHUNK} per step) and {@code HMGET} of each node's fields plus {@code MGET} of the heartbeats,
+ * one flush per chunk; a service's missing members by {@code HMGET} each.
+ *
+ * <p>The counter is read before the data it vouches for, so data read after a concurrent change
+ * is kept under the older counter value and read again by the next call, which sees the counter
+ * moved: never the other way round. A node written by another client without a bump (by hand, or
+ * by a Redis restored from an older snapshot) is not noticed until the counter moves; the data
+ * read before is dropped whenever the connection is re-established ({@link #connectionRestored}).
+ *
+ * <p>A heartbeat key that is missing (or holds a value of another type, which {@code EXISTS}
+ * counts as alive) makes its node a suspect: {@link RegistryReader} hands suspects to the atomic
+ * cleanup, as for the other reads.
+ */
+final class CachedReads {
+
+  /** Keys per command, and ids per step of a full read. */
+  static final int CHUNK = 1000;
+  private static final String[] FIELDS = {"address", "services", "timestamp", "status", "metadata"};
+
+  private final RedisClusterAsyncCommands<String, String> commands;
+  private final Keys keys;
+  private final SortArgs light;
+  /** Node data read at a counter value: entries of another value are stale. */
+  private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+  /** Every member of {@code index:nodes} as of a full read at a counter value, or null. */
+  private volatile @Nullable Members members;
+  private final AtomicLong fullReads = new AtomicLong();
+
+  private record Entry(long version, NodeInfo node) {}
+
+  private record Members(long version, List<String> ids) {}
+
+  /**
+   * What one call read first: the counter, the size of {@code index:nodes}, and whether data read
+   * before can answer.
+   */
+  private record State(long version, long nodes, boolean usable) {}
+
+  CachedReads(RedisClusterAsyncCommands<String, String> commands, Keys keys) {
+    this.commands = commands;
+    this.keys = keys;
+    this.light = new SortArgs().by("nosort").get("#").get(keys.prefix() + ":heartbeat:*");
+  }
+
+  /** Drops every node read before: the Redis behind the connection may hold other data now. */
+  void connectionRestored() {
+    members = null;
+    entries.clear();
+  }
+
+  /**
+   * How many full reads of the registry were made (the others used data read before).
+   *
+   * @return the count
+   */
+  long fullReads() {
+    return fullReads.get();
+  }
+
+  /**
+   * Every member of {@code index:nodes}, alive ones as nodes, those without a heartbeat value as
+   * suspects.
+   *
+   * @return the rows
+   */
+  CompletableFuture<SortReads.Rows> active() {
+    CompletableFuture<State> state = state();
+    Members m = members;
+    List<CompletableFuture<List<KeyValue<String, String>>>> beats = m == null ? List.of() : heartbeats(m.ids());
+    // the heartbeats' replies come after the state's, on the same connection: wait for them
+    // (an error among them only means the data read before does not answer)
+    CompletableFuture<?> replies = CompletableFuture.allOf(beats.toArray(new CompletableFuture<?>[0]))
+        .exceptionally(e -> null);
+    return state.thenCombine(replies, (s, x) -> s).thenCompose(s -> {
+      if (m != null && s.usable() && m.version() == s.version() && m.ids().size() == s.nodes()) {
+        SortReads.Rows rows = fromEntries(m.ids(), beats, s.version());
+        if (rows != null) {
+          return CompletableFuture.completedFuture(rows);
+        }
+      }
+      return fullRead(s);
+    });
+  }
+
+  /**
+   * The members of a service index, from data read before where it is current, or empty when
+   * the caller must read otherwise (nodes that change without a counter bump exist).
+   *
+   * @param serviceIndex the service's index set
+   * @return the rows, or empty
+   */
+  CompletableFuture<Optional<SortReads.Rows>> service(String serviceIndex) {
+    CompletableFuture<State> state = state();
+    CompletableFuture<List<String>> pairs = commands.sort(serviceIndex, light).toCompletableFuture();
+    return state.thenCompose(s -> pairs.thenCompose(reply -> {
+      if (!s.usable()) {
+        return CompletableFuture.completedFuture(Optional.<SortReads.Rows>empty());
+      }
+      List<String> ids = new ArrayList<>(reply.size() / 2);
+      List<@Nullable String> values = new ArrayList<>(reply.size() / 2);
+      Set<String> unique = new HashSet<>();
+      for (int i = 0; i + 1 < reply.size(); i += 2) {
+        String id = reply.get(i);
+        if (id != null && unique.add(id)) {
+          ids.add(id);
+          values.add(reply.get(i + 1));
+        }
+      }
+      Map<String, NodeInfo> known = new HashMap<>();
+      List<String> missing = new ArrayList<>();
+      for (String id : ids) {
+        Entry e = entries.get(id);
+        if (e != null && e.version() == s.version()) {
+          known.put(id, e.node());
+        } else {
+          missing.add(id);
+        }
+      }
+      return fetch(missing, s, known).thenApply(v -> Optional.of(rows(ids, values, known)));
+    }));
+  }
+
+  /**
+   * Reads the counter and the conditions under which data read before answers; drops that data
+   * when the counter moved.
+   */
+  private CompletableFuture<State> state() {
+    RedisFuture<String> version = commands.get(keys.version());
+    RedisFuture<Long> nodes = commands.scard(keys.nodesIndex());
+    RedisFuture<Long> deadlines = commands.zcard(keys.deadlines());
+    RedisFuture<Long> foreign = commands.scard(keys.foreign());
+    CompletableFuture<String> v = version.toCompletableFuture();
+    CompletableFuture<Long> n = nodes.toCompletableFuture();
+    CompletableFuture<Long> z = deadlines.toCompletableFuture();
+    CompletableFuture<Long> f = foreign.toCompletableFuture();
+    return CompletableFuture.allOf(v, n, z, f).handle((x, e) -> {
+      if (e != null) { // a key of the wrong type: read everything, keep nothing
+        return new State(0, -1, false);
+      }
+      long counter = parse(v.join());
+      boolean usable = counter > 0 && n.join().equals(z.join()) && f.join() == 0;
+      if (!usable) {
+        members = null;
+      }
+      long last = latest;
+      if (counter != last) {
+        latest = counter;
+        entries.clear(); // entries of another value are never used; this bounds them
+      }
+      return new State(counter, n.join(), usable);
+    });
+  }
+
+  /** The counter value last read (entries were dropped when it changed). */
+  private volatile long latest;
+
+  private List<CompletableFuture<List<KeyValue<String, String>>>> heartbeats(List<String> ids) {
+    List<CompletableFuture<List<KeyValue<String, String>>>> out = new ArrayList<>((ids.size() + CHUNK - 1) / CHUNK);
+    for (int i = 0; i < ids.size(); i += CHUNK) {
+      List<String> part = ids.subList(i, Math.min(ids.size(), i + CHUNK));
+      String[] k = new String[part.size()];
+      for (int j = 0; j < k.length; j++) {
+        k[j] = keys.heartbeat(part.get(j));
+      }
+      out.add(commands.mget(k).toCompletableFuture());
+    }
+    return out;
+  }
+
+  /** The rows of {@code ids} from entries at {@code version}, or null when one is missing. */
+  private SortReads.@Nullable Rows fromEntries(
+      List<String> ids, List<CompletableFuture<List<KeyValue<String, String>>>> beats, long version) {
+    List<@Nullable String> values = new ArrayList<>(ids.size());
+    for (CompletableFuture<List<KeyValue<String, String>>> f : beats) {
+      List<KeyValue<String, String>> kvs;
+      try {
+        kvs = f.join();
+      } catch (RuntimeException e) {
+        return null;
+      }
+      for (KeyValue<String, String> kv : kvs) {
+        values.add(kv.getValueOrElse(null));
+      }
+    }
+    if (values.size() != ids.size()) {
+      return null;
+    }
+    Map<String, NodeInfo> known = new HashMap<>(ids.size() * 2);
+    for (String id : ids) {
+      Entry e = entries.get(id);
+      if (e == null || e.version() != version) {
+        return null;
+      }
+      known.put(id, e.node());
+    }
+    return rows(ids, values, known);
+  }
+
+  /** Rows of {@code ids}; an id without data is an unreadable node: left out, or a suspect by id. */
+  private static SortReads.Rows rows(List<String> ids, List<@Nullable String> heartbeats, Map<String, NodeInfo> known) {
+    SortReads.Rows rows = new SortReads.Rows();
+    for (int i = 0; i < ids.size(); i++) {
+      String id = ids.get(i);
+      String beat = heartbeats.get(i);
+      NodeInfo node = known.get(id);
+      if (beat == null) {
+        rows.suspectIds().add(id);
+        if (node != null) {
+          rows.suspects().add(node);
+        }
+      } else if (node != null) {
+        rows.nodes().add(withTimestamp(node, beat));
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * Reads the data of {@code ids} ({@code HMGET} each) into {@code known}, and into the entries at
+   * the call's counter value when data read before may answer.
+   */
+  private CompletableFuture<Void> fetch(List<String> ids, State s, Map<String, NodeInfo> known) {
+    if (ids.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    List<CompletableFuture<List<KeyValue<String, String>>>> reads = new ArrayList<>(ids.size());
+    for (String id : ids) {
+      reads.add(commands.hmget(keys.node(id), FIELDS).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(reads.toArray(new CompletableFuture<?>[0])).handle((x, e) -> {
+      for (int i = 0; i < ids.size(); i++) {
+        CompletableFuture<List<KeyValue<String, String>>> r = reads.get(i);
+        if (r.isCompletedExceptionally()) {
+          continue; // a key of the wrong type: unreadable, as for the other reads
+        }
+        NodeInfo node = toNode(ids.get(i), r.join());
+        if (node != null) {
+          known.put(ids.get(i), node);
+          if (s.usable()) {
+            entries.put(ids.get(i), new Entry(s.version(), node));
+          }
+        }
+      }
+      return null;
+    });
+  }
+
+  /** Reads every member of {@code index:nodes} and its data, {@value #CHUNK} ids per step. */
+  private CompletableFuture<SortReads.Rows> fullRead(State s) {
+    fullReads.incrementAndGet();
+    List<String> ids = new ArrayList<>();
+    List<@Nullable String> beats = new ArrayList<>();
+    Map<String, NodeInfo> known = new HashMap<>();
+    return scan(ScanCursor.INITIAL, new HashSet<>(), ids, beats, known, s).thenApply(v -> {
+      if (s.usable()) {
+        members = new Members(s.version(), List.copyOf(ids));
+      }
+      return rows(ids, beats, known);
+    });
+  }
+
+  private CompletableFuture<Void> scan(ScanCursor cursor, Set<String> seenIds, List<String> ids,
+      List<@Nullable String> beats, Map<String, NodeInfo> known, State s) {
+    return commands.sscan(keys.nodesIndex(), cursor, ScanArgs.Builder.limit(CHUNK)).toCompletableFuture()
+        .thenCompose((ValueScanCursor<String> step) -> {
+          List<String> part = new ArrayList<>(step.getValues().size());
+          for (String id : step.getValues()) {
+            if (seenIds.add(id)) { // SSCAN may return a member twice
+              part.add(id);
+            }
+          }
+          CompletableFuture<Void> read = part.isEmpty() ? CompletableFuture.completedFuture(null)
+              : chunk(part, ids, beats, known, s);
+          return step.isFinished() ? read : read.thenCompose(v -> scan(step, seenIds, ids, beats, known, s));
+        });
+  }
+
+  /** One step of a full read: the nodes' fields and heartbeats, one flush. */
+  private CompletableFuture<Void> chunk(List<String> part, List<String> ids, List<@Nullable String> beats,
+      Map<String, NodeInfo> known, State s) {
+    CompletableFuture<Void> data = fetch(part, s, known);
+    List<CompletableFuture<List<KeyValue<String, String>>>> hb = heartbeats(part);
+    return data.thenCompose(v -> CompletableFuture.allOf(hb.toArray(new CompletableFuture<?>[0]))).thenRun(() -> {
+      List<KeyValue<String, String>> values = new ArrayList<>(part.size());
+      for (CompletableFuture<List<KeyValue<String, String>>> f : hb) {
+        values.addAll(f.join());
+      }
+      for (int i = 0; i < part.size(); i++) {
+        ids.add(part.get(i));
+        beats.add(i < values.size() ? values.get(i).getValueOrElse(null) : null);
+      }
+    });
+  }
+
+  private static @Nullable NodeInfo toNode(String id, List<KeyValue<String, String>> v) {
+    if (v.size() < FIELDS.length) {
+      return null;
+    }
+    return RegistryReader.toNode(id, v.get(0).getValueOrElse(null), v.get(1).getValueOrElse(null),
+        v.get(2).getValueOrElse(null), v.get(3).getValueOrElse(null), v.get(4).getValueOrElse(null));
+  }
+
+  /**
+   * The node with the heartbeat key's value as its timestamp (the value both implementations
+   * write to the hash's {@code timestamp} field at the same time); unchanged when it is no number.
+   */
+  private static NodeInfo withTimestamp(NodeInfo node, String beat) {
+    long ts;
+    try {
+      ts = Long.parseLong(beat);
+    } catch (NumberFormatException e) {
+      return node;
+    }
+    return ts == node.timestamp() ? node
+        : new NodeInfo(node.nodeId(), node.address(), node.services(), ts, node.status(), node.metadata());
+  }
+
+  private static long parse(@Nullable String v) {
+    if (v == null) {
+      return 0;
+    }
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+}

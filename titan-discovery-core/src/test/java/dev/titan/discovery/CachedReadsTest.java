@@ -1,0 +1,194 @@
+package dev.titan.discovery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.titan.discovery.internal.Keys;
+import dev.titan.discovery.internal.registry.RegistryReader;
+import dev.titan.discovery.internal.registry.RegistryWriter;
+import dev.titan.discovery.testkit.RedisServer;
+import dev.titan.discovery.testkit.RedisServerExtension;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Reads without a local view re-use node data while the change counter vouches for it: they read
+ * only heartbeats then, with native commands of at most 1,000 keys and never a script, and still
+ * answer what the query script answers after every kind of change.
+ */
+@ExtendWith(RedisServerExtension.class)
+class CachedReadsTest {
+
+  private TestRedis t;
+  private RegistryWriter writer;
+  private RegistryReader reader;
+  private RegistryReader scripted;
+
+  @BeforeEach
+  void setUp(RedisServer server) {
+    t = new TestRedis(server);
+    Keys keys = new Keys(t.prefix);
+    writer = new RegistryWriter(t.async(), keys, 60_000, t.channel);
+    reader = new RegistryReader(t.async(), keys, writer, true);
+    scripted = new RegistryReader(t.async(), keys, writer, false);
+  }
+
+  @AfterEach
+  void tearDown() {
+    t.close();
+  }
+
+  @Test
+  void aSecondReadReadsOnlyHeartbeatsAndNoScript() {
+    register("a", "10.0.0.1:80", ServiceInfo.of("users", "1.0.0"));
+    register("b", "10.0.0.2:80", ServiceInfo.of("users", "2.0.0"), ServiceInfo.of("auth"));
+    assertThat(reader.activeNodes().join()).extracting(NodeInfo::nodeId).containsExactlyInAnyOrder("a", "b");
+    reader.byService("users", null).join();
+    long full = reader.fullReads();
+    long hmget = calls("hmget");
+    long scripts = calls("evalsha") + calls("eval");
+    long sorts = calls("sort");
+
+    for (int i = 0; i < 3; i++) {
+      assertThat(reader.activeNodes().join()).extracting(NodeInfo::nodeId).containsExactlyInAnyOrder("a", "b");
+      assertThat(reader.byService("users", "2.0.0").join()).extracting(NodeInfo::nodeId).containsExactly("b");
+    }
+    assertThat(reader.fullReads()).as("no full read").isEqualTo(full);
+    assertThat(calls("hmget")).as("no node data read").isEqualTo(hmget);
+    assertThat(calls("evalsha") + calls("eval")).as("no script").isEqualTo(scripts);
+    assertThat(calls("sort")).as("one light SORT per lookup by service").isEqualTo(sorts + 3);
+    assertSame(RegistryReader::activeNodes);
+    assertSame(r -> r.byService("auth", null));
+  }
+
+  @Test
+  void everyChangeIsSeenByTheNextRead() {
+    register("a", "10.0.0.1:80", ServiceInfo.of("users", "1.0.0"));
+    register("b", "10.0.0.2:80", ServiceInfo.of("users", "1.0.0"));
+    warm();
+    List<Runnable> changes = List.of(
+        () -> writer.updateAddress("a", "10.0.0.9:81").join(),
+        () -> writer.updateServices("a", List.of(ServiceInfo.of("users", "3.0.0"), ServiceInfo.of("billing"))).join(),
+        () -> writer.updateStatus("b", NodeStatus.DRAINING).join(),
+        () -> register("c", "10.0.0.3:80", ServiceInfo.of("users")),
+        () -> writer.deregister(List.of("b")).join(),
+        () -> writer.updateServices("a", List.of(ServiceInfo.of("users", "1.0.0"))).join());
+    for (Runnable change : changes) {
+      change.run();
+      assertSame(RegistryReader::activeNodes);
+      for (String name : List.of("users", "billing")) {
+        assertSame(r -> r.byService(name, null));
+      }
+      warm();
+    }
+    assertThat(reader.byService("users", null).join()).extracting(NodeInfo::nodeId).containsExactlyInAnyOrder("a", "c");
+    assertThat(reader.activeNodes().join()).filteredOn(n -> n.nodeId().equals("a"))
+        .extracting(NodeInfo::address).containsExactly("10.0.0.9:81");
+  }
+
+  @Test
+  void aHeartbeatMovesTheTimestampWithoutReadingTheNodeAgain() {
+    register("a", "10.0.0.1:80", ServiceInfo.of("users"));
+    long before = reader.activeNodes().join().get(0).timestamp();
+    long hmget = calls("hmget");
+    t.redis().set(t.prefix + ":heartbeat:a", Long.toString(before + 5_000)); // what a renewal writes
+    t.redis().hset(t.prefix + ":nodes:a", "timestamp", Long.toString(before + 5_000));
+    assertThat(reader.activeNodes().join()).extracting(NodeInfo::timestamp).containsExactly(before + 5_000);
+    assertThat(reader.byService("users", null).join()).extracting(NodeInfo::timestamp).containsExactly(before + 5_000);
+    assertThat(calls("hmget")).isEqualTo(hmget);
+  }
+
+  @Test
+  void aNodeWhoseHeartbeatIsGoneIsLeftOutAndRemoved() {
+    register("a", "10.0.0.1:80", ServiceInfo.of("users"));
+    register("dead", "10.0.0.2:80", ServiceInfo.of("users"));
+    warm();
+    t.redis().del(t.prefix + ":heartbeat:dead");
+    assertThat(reader.activeNodes().join()).extracting(NodeInfo::nodeId).containsExactly("a");
+    assertThat(t.redis().exists(t.prefix + ":nodes:dead")).isZero();
+    assertThat(reader.byService("users", null).join()).extracting(NodeInfo::nodeId).containsExactly("a");
+  }
+
+  @Test
+  void whileTypeScriptNodesExistEveryReadIsFull() {
+    register("a", "10.0.0.1:80", ServiceInfo.of("users"));
+    warm();
+    t.writeTypeScriptNode("ts-1", "10.9.9.9:3000", "[{\"name\":\"users\"}]", 60_000);
+    long full = reader.fullReads();
+    for (int i = 0; i < 2; i++) {
+      assertThat(reader.activeNodes().join()).extracting(NodeInfo::nodeId).containsExactlyInAnyOrder("a", "ts-1");
+      assertThat(reader.byService("users", null).join()).extracting(NodeInfo::nodeId).containsExactlyInAnyOrder("a", "ts-1");
+    }
+    assertThat(reader.fullReads()).isEqualTo(full + 2);
+    // the TypeScript implementation changes its node without a counter bump: seen at once
+    t.redis().hset(t.prefix + ":nodes:ts-1", "address", "10.9.9.9:3001");
+    assertThat(reader.activeNodes().join()).filteredOn(n -> n.nodeId().equals("ts-1"))
+        .extracting(NodeInfo::address).containsExactly("10.9.9.9:3001");
+  }
+
+  @Test
+  void aReconnectionDropsTheDataReadBefore() {
+    register("a", "10.0.0.1:80", ServiceInfo.of("users"));
+    warm();
+    // a change no script of ours made (a Redis restored from an older snapshot looks like this)
+    t.redis().hset(t.prefix + ":nodes:a", "address", "10.0.0.7:80");
+    assertThat(reader.activeNodes().join()).extracting(NodeInfo::address).containsExactly("10.0.0.1:80");
+    reader.connectionRestored();
+    assertThat(reader.activeNodes().join()).extracting(NodeInfo::address).containsExactly("10.0.0.7:80");
+    assertThat(reader.byService("users", null).join()).extracting(NodeInfo::address).containsExactly("10.0.0.7:80");
+  }
+
+  @Test
+  void aLargeRegistryIsReadInChunksOfAtMostAThousandKeys() {
+    List<CompletableFuture<?>> writes = new ArrayList<>();
+    for (int i = 0; i < 2_500; i++) {
+      writes.add(writer.register("n" + i, "10.0.0.1:" + (1000 + i), List.of(ServiceInfo.of("svc-" + (i % 2)))));
+    }
+    CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0])).join();
+    t.redis().configSet("slowlog-log-slower-than", "0");
+    t.redis().configSet("slowlog-max-len", "100000");
+    t.redis().slowlogReset();
+    assertThat(reader.activeNodes().join()).hasSize(2_500); // full read
+    assertThat(reader.activeNodes().join()).hasSize(2_500); // heartbeats only
+    assertThat(reader.byService("svc-1", null).join()).hasSize(1_250);
+    assertThat(calls("sscan")).isGreaterThanOrEqualTo(3);
+    assertThat(calls("mget")).isGreaterThanOrEqualTo(6);
+    for (Object entry : t.redis().slowlogGet(100_000)) {
+      List<?> e = (List<?>) entry;
+      List<?> args = (List<?>) e.get(3);
+      String command = String.valueOf(args.get(0)).toLowerCase();
+      assertThat(command).as("no script on the read path").isNotIn("eval", "evalsha");
+      if (command.equals("mget")) {
+        assertThat(args.size() - 1).isLessThanOrEqualTo(1000);
+      }
+    }
+  }
+
+  private void warm() {
+    reader.activeNodes().join();
+  }
+
+  private void register(String id, String address, ServiceInfo... services) {
+    writer.register(id, address, List.of(services)).join();
+  }
+
+  private long calls(String command) {
+    for (String line : t.redis().info("commandstats").split("\r\n")) {
+      if (line.startsWith("cmdstat_" + command + ":")) {
+        return Long.parseLong(line.replaceAll("^cmdstat_[a-z]+:calls=(\\d+),.*$", "$1"));
+      }
+    }
+    return 0;
+  }
+
+  private void assertSame(Function<RegistryReader, CompletableFuture<List<NodeInfo>>> read) {
+    List<NodeInfo> cached = read.apply(reader).join();
+    List<NodeInfo> viaScript = read.apply(scripted).join();
+    assertThat(cached).containsExactlyInAnyOrderElementsOf(viaScript);
+  }
+}
