@@ -21,6 +21,27 @@ final class RedisStats {
   }
 
   /**
+   * {@link #usedMemory()} once it stopped moving: three equal readings 200 ms apart (at most 10 s).
+   * After a load, Redis still frees the old table of a keyspace dict it is rehashing and closed
+   * clients' structures for a moment; a reading taken then counts them.
+   *
+   * @return bytes
+   * @throws InterruptedException when interrupted
+   */
+  long settledUsedMemory() throws InterruptedException {
+    long last = usedMemory();
+    int same = 0;
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (same < 2 && System.nanoTime() < deadline) {
+      Thread.sleep(200); // pacing of a measurement, not a test
+      long now = usedMemory();
+      same = now == last ? same + 1 : 0;
+      last = now;
+    }
+    return last;
+  }
+
+  /**
    * CPU time the Redis process used so far (user + system, {@code INFO cpu}), in microseconds:
    * everything it did, reading and parsing requests and writing replies and published messages
    * included, which {@code commandstats} leaves out.
