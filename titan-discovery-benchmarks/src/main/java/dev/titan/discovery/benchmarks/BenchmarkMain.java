@@ -43,7 +43,9 @@ import org.openjdk.jmh.util.Statistics;
  * ratios (also written to {@code target/benchmark-results.md}).
  *
  * <p>Arguments: {@code --sizes 100,1000,10000,100000} (default), {@code --quick} (short JMH
- * iterations), {@code --out FILE}.
+ * iterations), {@code --out FILE}, {@code --fleet-cost} (adds {@link FleetCost}'s section at the
+ * end) or {@code --fleet-cost-only} (runs only that section), with its options ({@code --services},
+ * {@code --interval}, {@code --ttl}, {@code --window}, {@code --rounds}, {@code --views}).
  */
 public final class BenchmarkMain {
 
@@ -70,16 +72,33 @@ public final class BenchmarkMain {
   public static void main(String[] args) throws Exception {
     List<Integer> sizes = List.of(100, 1_000, 10_000, 100_000);
     boolean quick = false;
+    boolean fleetCost = false;
+    boolean fleetCostOnly = false;
     Path out = Path.of("target", "benchmark-results.md");
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--sizes" -> sizes = Arrays.stream(args[++i].split(",")).map(s -> Integer.parseInt(s.trim().replace("k", "000"))).toList();
         case "--quick" -> quick = true;
         case "--out" -> out = Path.of(args[++i]);
-        default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (use --sizes 100,1000,10000 --quick --out FILE)");
+        case "--fleet-cost" -> fleetCost = true;
+        case "--fleet-cost-only" -> fleetCostOnly = true;
+        case "--services", "--interval", "--ttl", "--window", "--rounds" -> i++; // FleetCost's
+        case "--views" -> { } // FleetCost's
+        default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (use --sizes 100,1000,10000 --quick --out FILE; "
+            + "--fleet-cost or --fleet-cost-only with --services 1,10,100 --interval 5s --ttl 15s --window 20s --rounds 2 --views)");
       }
     }
     List<Row> rows = new ArrayList<>();
+    if (fleetCostOnly) {
+      try (RedisServer server = RedisServer.start()) {
+        String md = FleetCost.run(server.uri(), FleetCost.parse(args, sizes));
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, md);
+        System.out.println("# written to " + out.toAbsolutePath());
+      }
+      return;
+    }
+    String fleetMd = "";
     try (RedisServer server = RedisServer.start()) {
       RedisClient client = RedisClient.create(
           io.lettuce.core.RedisURI.builder(io.lettuce.core.RedisURI.create(server.uri())).withTimeout(Duration.ofSeconds(120)).build());
@@ -94,12 +113,17 @@ public final class BenchmarkMain {
           rows.addAll(runJmh(server.uri(), n, quick));
           print(rows.stream().filter(r -> r.n() == n).toList(), System.out);
         }
+        if (fleetCost) {
+          System.out.println("# fleet cost (issue 15 item 6)");
+          fleetMd = "\n## Whole Redis cost of a node (fleet cost)\n\n" + FleetCost.run(server.uri(), FleetCost.parse(args, sizes));
+        }
       } finally {
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
       }
     }
     StringBuilder md = new StringBuilder();
     table(rows, md);
+    md.append(fleetMd);
     System.out.println();
     System.out.println("# All sizes");
     System.out.print(md);
