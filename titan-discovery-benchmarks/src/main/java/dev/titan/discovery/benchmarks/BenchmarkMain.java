@@ -45,7 +45,9 @@ import org.openjdk.jmh.util.Statistics;
  * <p>Arguments: {@code --sizes 100,1000,10000,100000} (default), {@code --quick} (short JMH
  * iterations), {@code --out FILE}, {@code --load instances|script} (how our N nodes are loaded, see
  * {@link Load}; default {@code script}), {@code --pubsub} (the loading instances subscribe to the
- * events channel).
+ * events channel), {@code --fleet-cost} (adds {@link FleetCost}'s section at the
+ * end) or {@code --fleet-cost-only} (runs only that section), with its options ({@code --services},
+ * {@code --interval}, {@code --ttl}, {@code --window}, {@code --rounds}, {@code --views}).
  */
 public final class BenchmarkMain {
 
@@ -89,6 +91,8 @@ public final class BenchmarkMain {
     boolean quick = false;
     Load load = Load.SCRIPT;
     boolean pubSub = false;
+    boolean fleetCost = false;
+    boolean fleetCostOnly = false;
     Path out = Path.of("target", "benchmark-results.md");
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -97,11 +101,26 @@ public final class BenchmarkMain {
         case "--out" -> out = Path.of(args[++i]);
         case "--load" -> load = Load.valueOf(args[++i].toUpperCase(Locale.ROOT));
         case "--pubsub" -> pubSub = true;
+        case "--fleet-cost" -> fleetCost = true;
+        case "--fleet-cost-only" -> fleetCostOnly = true;
+        case "--services", "--interval", "--ttl", "--window", "--rounds" -> i++; // FleetCost's
+        case "--views" -> { } // FleetCost's
         default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + " (use --sizes 100,1000,10000 --quick --out FILE --load instances|script --pubsub)");
+            + " (use --sizes 100,1000,10000 --quick --out FILE --load instances|script --pubsub; "
+            + "--fleet-cost or --fleet-cost-only with --services 1,10,100 --interval 5s --ttl 15s --window 20s --rounds 2 --views)");
       }
     }
     List<Row> rows = new ArrayList<>();
+    if (fleetCostOnly) {
+      try (RedisServer server = RedisServer.start()) {
+        String md = FleetCost.run(server.uri(), FleetCost.parse(args, sizes));
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, md);
+        System.out.println("# written to " + out.toAbsolutePath());
+      }
+      return;
+    }
+    String fleetMd = "";
     try (RedisServer server = RedisServer.start()) {
       RedisClient client = RedisClient.create(
           io.lettuce.core.RedisURI.builder(io.lettuce.core.RedisURI.create(server.uri())).withTimeout(Duration.ofSeconds(120)).build());
@@ -116,12 +135,17 @@ public final class BenchmarkMain {
           rows.addAll(runJmh(server.uri(), n, quick));
           print(rows.stream().filter(r -> r.n() == n).toList(), System.out);
         }
+        if (fleetCost) {
+          System.out.println("# fleet cost (issue 15 item 6)");
+          fleetMd = "\n## Whole Redis cost of a node (fleet cost)\n\n" + FleetCost.run(server.uri(), FleetCost.parse(args, sizes));
+        }
       } finally {
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
       }
     }
     StringBuilder md = new StringBuilder();
     table(rows, md);
+    md.append(fleetMd);
     System.out.println();
     System.out.println("# All sizes");
     System.out.print(md);

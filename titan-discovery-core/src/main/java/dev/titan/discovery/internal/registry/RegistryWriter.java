@@ -5,6 +5,7 @@ import dev.titan.discovery.ServiceInfo;
 import dev.titan.discovery.internal.Keys;
 import dev.titan.discovery.internal.redis.Scripts;
 import dev.titan.discovery.internal.wire.WireCodec;
+import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.ArrayList;
@@ -228,6 +229,52 @@ public final class RegistryWriter {
    */
   public CompletableFuture<List<String>> sweep(String sweeperId, long leaseMillis) {
     return remove("sweep", SWEEP_BATCH, LOOK_AHEAD_MILLIS, sweeperId, leaseMillis, "", List.of());
+  }
+
+  /**
+   * What the lease holder's check between sweeps found.
+   *
+   * @param holder who holds the sweeper lease now (null: free)
+   * @param due whether the sweep script has work: a deadline passes within {@link
+   *     #LOOK_AHEAD_MILLIS}, nodes wait to be adopted (index:nodes larger than index:deadlines), or
+   *     the check could not tell (a key of the wrong type)
+   */
+  public record SweepCheck(@Nullable String holder, boolean due) {}
+
+  /**
+   * The lease holder's look between sweeps, in native commands sent together (one round trip, no
+   * script): Redis time, the earliest deadline, the sizes of index:nodes and index:deadlines, the
+   * lease's holder, and the lease extended by {@code leaseMillis}. The sweep script, which costs
+   * Redis several times more than these, then runs only when it has work (or the lease is free).
+   * The extension is unconditional: should another node hold the lease by now (this one stalled
+   * longer than a lease), its lease lasts one extension longer and this node learns from the same
+   * answer that it no longer holds it; the lease only saves work, every removal is atomic anyway.
+   *
+   * @param sweeperId the node that believes it holds the lease
+   * @param leaseMillis the lease's length
+   * @return what the check found
+   */
+  public CompletableFuture<SweepCheck> sweepCheck(String sweeperId, long leaseMillis) {
+    CompletableFuture<List<String>> time = commands.time().toCompletableFuture();
+    CompletableFuture<List<ScoredValue<String>>> first = commands.zrangeWithScores(keys.deadlines(), 0, 0)
+        .toCompletableFuture();
+    CompletableFuture<Long> nodes = commands.scard(keys.nodesIndex()).toCompletableFuture();
+    CompletableFuture<Long> deadlines = commands.zcard(keys.deadlines()).toCompletableFuture();
+    CompletableFuture<String> holder = commands.get(keys.sweeperLease()).toCompletableFuture();
+    CompletableFuture<Boolean> extended = commands.pexpire(keys.sweeperLease(), leaseMillis).toCompletableFuture();
+    return CompletableFuture.allOf(time, holder, extended).thenApply(v -> {
+      boolean due;
+      try {
+        List<String> t = time.join();
+        long now = Long.parseLong(t.get(0)) * 1000 + Long.parseLong(t.get(1)) / 1000;
+        List<ScoredValue<String>> earliest = first.join();
+        due = nodes.join() > deadlines.join()
+            || (!earliest.isEmpty() && earliest.get(0).getScore() <= now + LOOK_AHEAD_MILLIS);
+      } catch (RuntimeException e) { // a key of the wrong type: the script copes with it
+        due = true;
+      }
+      return new SweepCheck(holder.join(), due);
+    });
   }
 
   /**

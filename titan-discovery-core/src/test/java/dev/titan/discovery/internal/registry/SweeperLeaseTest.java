@@ -62,18 +62,58 @@ class SweeperLeaseTest {
 
     Sweeper b = sweeper("b");
     b.start();
-    long aBefore = a.sweeps();
     // b looks at the lease several times and never runs the script while a holds it
     await().atMost(Duration.ofSeconds(10)).until(() -> b.polls() >= 3);
     assertThat(b.sweeps()).isZero();
-    // the holder keeps its cadence: many sweeps for each of b's polls (a's delay 40 ms, b's 400 ms)
-    assertThat(a.sweeps() - aBefore).isGreaterThan(2 * b.polls());
+    // the holder keeps its cadence: many looks for each of b's polls (a's delay 40 ms, b's 400 ms)
+    assertThat(a.polls()).isGreaterThan(2 * b.polls());
 
     a.stop().join();
     assertThat(connection.sync().get(keys.sweeperLease())).isNull();
     await().atMost(Duration.ofSeconds(5)).until(() -> b.sweeps() >= 1);
     assertThat(connection.sync().get(keys.sweeperLease())).isEqualTo("b");
     b.stop().join();
+  }
+
+  @Test
+  void aHolderWithNothingDueRunsNoSweepScriptKeepsItsLeaseAndStillRemovesADeadNode() {
+    RegistryWriter longLived = new RegistryWriter(connection.async(), keys, 60_000, "");
+    longLived.register("alive", "10.0.0.1:80", java.util.List.of()).join();
+    Sweeper a = sweeper("a");
+    a.start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.sweeps() >= 1); // took the lease
+    long sweeps = a.sweeps();
+    Sweeper b = sweeper("b");
+    b.start();
+    // many periods and several lease lengths: the holder only looked (native commands), kept
+    // the lease, and b never took it over
+    await().atMost(Duration.ofSeconds(20)).until(() -> a.checks() >= 30 && b.polls() >= 3);
+    assertThat(a.sweeps()).isEqualTo(sweeps);
+    assertThat(b.sweeps()).isZero();
+    assertThat(connection.sync().get(keys.sweeperLease())).isEqualTo("a");
+
+    // a node that dies is still removed by the holder's sweep, without any query
+    RegistryWriter shortLived = new RegistryWriter(connection.async(), keys, 200, "");
+    shortLived.register("dead", "10.0.0.2:80", java.util.List.of()).join();
+    await().atMost(Duration.ofSeconds(5)).until(() -> !connection.sync().sismember(keys.nodesIndex(), "dead"));
+    assertThat(a.sweeps()).isGreaterThan(sweeps);
+    assertThat(connection.sync().sismember(keys.nodesIndex(), "alive")).isTrue();
+    a.stop().join();
+    b.stop().join();
+  }
+
+  @Test
+  void aHolderAdoptsANodeWrittenWithoutOurIndexes() {
+    Sweeper a = sweeper("a");
+    a.start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.checks() >= 2);
+    // a TypeScript-written node: hash, heartbeat, index:nodes, no deadline
+    String id = "ts-node";
+    connection.sync().hset(keys.node(id), java.util.Map.of("address", "10.0.0.3:80", "services", "[]", "timestamp", "1"));
+    connection.sync().psetex(keys.heartbeat(id), 60_000, "1");
+    connection.sync().sadd(keys.nodesIndex(), id);
+    await().atMost(Duration.ofSeconds(5)).until(() -> connection.sync().zscore(keys.deadlines(), id) != null);
+    a.stop().join();
   }
 
   @Test
