@@ -50,6 +50,7 @@ public final class EventHub implements AutoCloseable {
   private boolean draining; // guarded by queue
   private volatile boolean closed;
   private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong queued = new AtomicLong();
   private long lastDropLog = Long.MIN_VALUE; // guarded by queue
 
   /** Creates the hub with {@link #DEFAULT_CAPACITY} and its (lazily started) dispatch thread. */
@@ -84,6 +85,17 @@ public final class EventHub implements AutoCloseable {
    */
   public void add(DiscoveryListener listener) {
     listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Whether any listener is registered: when none is, a delivery would wake the dispatch thread
+   * for nothing, and callers may skip it (a listener added meanwhile only misses events that
+   * arrived before it was added, as it would anyway).
+   *
+   * @return true when at least one listener is registered
+   */
+  public boolean hasListeners() {
+    return !listeners.isEmpty();
   }
 
   /**
@@ -124,10 +136,21 @@ public final class EventHub implements AutoCloseable {
     return dropped.get();
   }
 
+  /**
+   * Jobs handed to the dispatch thread so far (deliveries and internal tasks, dropped ones
+   * included): each may have cost a thread wake-up.
+   *
+   * @return the count
+   */
+  public long queued() {
+    return queued.get();
+  }
+
   private void enqueue(Job job) {
     if (closed) {
       return;
     }
+    queued.incrementAndGet();
     boolean start;
     long droppedNow = 0;
     synchronized (queue) {

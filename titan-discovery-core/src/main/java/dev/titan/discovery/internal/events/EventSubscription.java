@@ -13,13 +13,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The subscription to the events channel, on its own connection. Messages are decoded on the
- * hub's thread (on the I/O thread when an {@link Observer}, the local view, also reads them, and
- * then only once); malformed ones are logged and skipped; this node's own events are dropped
- * before listeners. With an observer, the sequence channel ({@code {channel}:seq}) is read too.
- * Lettuce
- * subscribes again by itself after a reconnect; each such re-subscription is reported, since
- * events published meanwhile are lost (pub/sub is at-most-once).
+ * The subscription to the events channel, on its own connection. Messages are decoded once, on
+ * the connection's I/O thread (about 2 µs for an event of a few hundred bytes), and handed to the
+ * hub's thread only when somebody there needs them: a listener of the service, this node's own
+ * events (see {@code ownEvents}), or a malformed message (logged there). With no listener, an
+ * event costs no thread hand-off: waking the dispatch thread for nothing costs a context switch
+ * on every event, on the machine's busiest moment (see BENCHMARKS.md, propagation). An {@link
+ * Observer} (the local view) sees every message on the I/O thread, in order, before anything is
+ * handed off. With an observer, the sequence channel ({@code {channel}:seq}) is read too.
+ * Lettuce subscribes again by itself after a reconnect; each such re-subscription is reported,
+ * since events published meanwhile are lost (pub/sub is at-most-once).
  */
 public final class EventSubscription {
 
@@ -159,10 +162,6 @@ public final class EventSubscription {
     return connection.async().unsubscribe(channels).toCompletableFuture().handle((v, e) -> null);
   }
 
-  private void handle(String message) {
-    deliver(message, WireCodec.decodeEvent(message));
-  }
-
   private void deliver(String message, @Nullable DiscoveryEvent event) {
     received.incrementAndGet();
     if (event == null) {
@@ -193,17 +192,19 @@ public final class EventSubscription {
       }
       Observer o = observer;
       if (channel.equals(ch)) {
-        if (o == null) {
-          hub.submit(() -> handle(message));
-          return;
-        }
         DiscoveryEvent event = WireCodec.decodeEvent(message);
-        try {
-          o.onEvent(event);
-        } catch (RuntimeException e) {
-          LOG.warn("Observer failed on a message of {}", channel, e);
+        if (o != null) {
+          try {
+            o.onEvent(event);
+          } catch (RuntimeException e) {
+            LOG.warn("Observer failed on a message of {}", channel, e);
+          }
         }
-        hub.submit(() -> deliver(message, event));
+        if (event == null || hub.hasListeners() || event.nodeId().equals(ownNodeId.get())) {
+          hub.submit(() -> deliver(message, event));
+        } else {
+          received.incrementAndGet(); // nobody to tell: no hand-off
+        }
       } else if (sequenceChannel.equals(ch) && o != null) {
         try {
           o.onSequence(message);
