@@ -40,7 +40,7 @@ class SecurityTest {
         "+time", "+type", "+get", "+set", "+del", "+incr", "+pttl", "+expire",
         "+hset", "+hget", "+hdel", "+hexists",
         "+sadd", "+srem", "+smembers", "+scard", "+sismember",
-        "+zadd", "+zrem", "+zscore", "+zcard", "+zcount", "+zrangebyscore",
+        "+zadd", "+zrem", "+zscore", "+zcard", "+zcount", "+zrangebyscore", "+zrange", "+pexpire", "+mget", "+sscan",
         "+publish");
   }
 

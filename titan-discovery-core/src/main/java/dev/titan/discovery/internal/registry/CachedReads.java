@@ -113,6 +113,25 @@ final class CachedReads {
    * @return the rows
    */
   CompletableFuture<SortReads.Rows> active() {
+    return activeAt().thenApply(Versioned::rows);
+  }
+
+  /**
+   * Rows and the change counter read before them.
+   *
+   * @param version the value of {@code index:version} read before the rows (0 when absent)
+   * @param rows the rows
+   */
+  record Versioned(long version, SortReads.Rows rows) {}
+
+  /**
+   * {@link #active()} with the change counter read before the rows: what a local view
+   * resynchronises from. The rows may reflect changes after that value (never fewer): a view
+   * replays the events newer than it, which carry whole node states, so it converges.
+   *
+   * @return the rows and the counter
+   */
+  CompletableFuture<Versioned> activeAt() {
     CompletableFuture<State> state = state();
     Members m = members;
     List<CompletableFuture<List<KeyValue<String, String>>>> beats = m == null ? List.of() : heartbeats(m.ids());
@@ -124,10 +143,10 @@ final class CachedReads {
       if (m != null && s.usable() && m.version() == s.version() && m.ids().size() == s.nodes()) {
         SortReads.Rows rows = fromEntries(m.ids(), beats, s.version());
         if (rows != null) {
-          return CompletableFuture.completedFuture(rows);
+          return CompletableFuture.completedFuture(new Versioned(s.version(), rows));
         }
       }
-      return fullRead(s);
+      return fullRead(s).thenApply(rows -> new Versioned(s.version(), rows));
     });
   }
 

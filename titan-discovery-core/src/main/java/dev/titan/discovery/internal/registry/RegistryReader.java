@@ -26,9 +26,10 @@ import org.slf4j.LoggerFactory;
  * RegistryWriter#expire}, which removes them atomically (and publishes their departure) before
  * the lookup completes. Malformed entries are skipped, never fatal.
  *
- * <p>Lists are read with one native {@code SORT … GET} per set where Redis allows it ({@link
- * SortReads}), else with the query script; the local view's snapshot always uses the script, which
- * reads the change counter in the same atomic step.
+ * <p>Lists of active nodes (and the local view's snapshot) are read with native commands in
+ * chunks, re-using node data the change counter vouches for ({@link CachedReads}); lookups by
+ * service read a light {@code SORT … GET} of the service's index, else one native {@code SORT …
+ * GET} per set where Redis allows it ({@link SortReads}), else the query script.
  */
 public final class RegistryReader {
 
@@ -115,12 +116,31 @@ public final class RegistryReader {
   }
 
   /**
-   * The active nodes together with the change counter ({@code index:version}) they reflect, read
-   * in one atomic step: what a local view resynchronises from.
+   * The active nodes together with the change counter ({@code index:version}): what a local view
+   * resynchronises from. Read with native chunked reads ({@link CachedReads}), the counter first:
+   * the nodes reflect at least every change up to it, perhaps later ones too, which the view's
+   * replay of newer events (whole node states, in order) makes harmless. With native reads off,
+   * the query script reads both in one atomic step.
    *
    * @return the snapshot
    */
   public CompletableFuture<Snapshot> snapshot() {
+    if (!nativeReads) {
+      return scriptSnapshot();
+    }
+    return cached.activeAt().handle((v, e) -> {
+      if (e == null) {
+        return answer(v.rows(), "").thenApply(nodes -> new Snapshot(nodes, v.version()));
+      }
+      if (!isCommandError(e)) {
+        return CompletableFuture.<Snapshot>failedFuture(e);
+      }
+      return scriptSnapshot(); // a registry key of the wrong type: the script reads around it
+    }).thenCompose(f -> f);
+  }
+
+  /** The snapshot read by the query script in one atomic step (native reads off, or refused). */
+  private CompletableFuture<Snapshot> scriptSnapshot() {
     String[] k = {keys.nodesIndex(), keys.nodesIndex(), keys.deadlines(), keys.version()};
     return Scripts.QUERY.<List<Object>>run(commands, ScriptOutputType.MULTI, k, keys.prefix(), "active", "0")
         .thenCompose(reply -> {
