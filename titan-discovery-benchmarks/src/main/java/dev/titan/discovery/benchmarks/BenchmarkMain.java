@@ -116,6 +116,7 @@ public final class BenchmarkMain {
       return;
     }
     String fleetMd = "";
+    StringBuilder splitMd = new StringBuilder();
     try (RedisServer server = RedisServer.start()) {
       RedisClient client = RedisClient.create(
           io.lettuce.core.RedisURI.builder(io.lettuce.core.RedisURI.create(server.uri())).withTimeout(Duration.ofSeconds(120)).build());
@@ -127,6 +128,7 @@ public final class BenchmarkMain {
           System.out.println("# N = " + n + ": loading and measuring");
           rows.addAll(measureRedisSide(client, conn, n, server.uri(), load, pubSub));
           rows.addAll(measurePropagation(server.uri(), client, n));
+          ReadCostSplit.table(n, ReadCostSplit.measure(server.uri(), client, n), splitMd);
           rows.addAll(runJmh(server.uri(), n, quick));
           print(rows.stream().filter(r -> r.n() == n).toList(), System.out);
         }
@@ -140,6 +142,7 @@ public final class BenchmarkMain {
     }
     StringBuilder md = new StringBuilder();
     table(rows, md);
+    md.append(splitMd);
     md.append(fleetMd);
     System.out.println();
     System.out.println("# All sizes");
