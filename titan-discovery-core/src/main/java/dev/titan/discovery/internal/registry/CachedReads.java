@@ -313,50 +313,69 @@ final class CachedReads {
     });
   }
 
-  /** Reads every member of {@code index:nodes} and its data, {@value #CHUNK} ids per step. */
+  /** One step of a full read: its ids, their heartbeat values and the data read. */
+  private record Step(List<String> ids, List<@Nullable String> beats, Map<String, NodeInfo> known) {}
+
+  /**
+   * Reads every member of {@code index:nodes} and its data, {@value #CHUNK} ids per step. The
+   * next {@code SSCAN} is sent as soon as a step's ids are in, behind that step's reads: one round
+   * trip per step, not two.
+   */
   private CompletableFuture<SortReads.Rows> fullRead(State s) {
     fullReads.incrementAndGet();
-    List<String> ids = new ArrayList<>();
-    List<@Nullable String> beats = new ArrayList<>();
-    Map<String, NodeInfo> known = new HashMap<>();
-    return scan(ScanCursor.INITIAL, new HashSet<>(), ids, beats, known, s).thenApply(v -> {
-      if (s.usable()) {
-        members = new Members(s.version(), List.copyOf(ids));
-      }
-      return rows(ids, beats, known);
-    });
+    List<CompletableFuture<Step>> steps = new ArrayList<>();
+    return scan(ScanCursor.INITIAL, new HashSet<>(), steps, s)
+        .thenCompose(v -> CompletableFuture.allOf(steps.toArray(new CompletableFuture<?>[0])))
+        .thenApply(v -> {
+          List<String> ids = new ArrayList<>();
+          List<@Nullable String> beats = new ArrayList<>();
+          Map<String, NodeInfo> known = new HashMap<>();
+          for (CompletableFuture<Step> f : steps) {
+            Step step = f.join();
+            ids.addAll(step.ids());
+            beats.addAll(step.beats());
+            known.putAll(step.known());
+          }
+          if (s.usable()) {
+            members = new Members(s.version(), List.copyOf(ids));
+          }
+          return rows(ids, beats, known);
+        });
   }
 
-  private CompletableFuture<Void> scan(ScanCursor cursor, Set<String> seenIds, List<String> ids,
-      List<@Nullable String> beats, Map<String, NodeInfo> known, State s) {
+  /** Scans from {@code cursor}, adding one step per reply to {@code steps} (only this chain adds). */
+  private CompletableFuture<Void> scan(ScanCursor cursor, Set<String> seenIds, List<CompletableFuture<Step>> steps, State s) {
     return commands.sscan(keys.nodesIndex(), cursor, ScanArgs.Builder.limit(CHUNK)).toCompletableFuture()
-        .thenCompose((ValueScanCursor<String> step) -> {
-          List<String> part = new ArrayList<>(step.getValues().size());
-          for (String id : step.getValues()) {
+        .thenCompose((ValueScanCursor<String> reply) -> {
+          List<String> part = new ArrayList<>(reply.getValues().size());
+          for (String id : reply.getValues()) {
             if (seenIds.add(id)) { // SSCAN may return a member twice
               part.add(id);
             }
           }
-          CompletableFuture<Void> read = part.isEmpty() ? CompletableFuture.completedFuture(null)
-              : chunk(part, ids, beats, known, s);
-          return step.isFinished() ? read : read.thenCompose(v -> scan(step, seenIds, ids, beats, known, s));
+          if (!part.isEmpty()) {
+            steps.add(step(part, s));
+          }
+          return reply.isFinished() ? CompletableFuture.completedFuture(null) : scan(reply, seenIds, steps, s);
         });
   }
 
   /** One step of a full read: the nodes' fields and heartbeats, one flush. */
-  private CompletableFuture<Void> chunk(List<String> part, List<String> ids, List<@Nullable String> beats,
-      Map<String, NodeInfo> known, State s) {
+  private CompletableFuture<Step> step(List<String> part, State s) {
+    Map<String, NodeInfo> known = new HashMap<>();
     CompletableFuture<Void> data = fetch(part, s, known);
     List<CompletableFuture<List<KeyValue<String, String>>>> hb = heartbeats(part);
-    return data.thenCompose(v -> CompletableFuture.allOf(hb.toArray(new CompletableFuture<?>[0]))).thenRun(() -> {
-      List<KeyValue<String, String>> values = new ArrayList<>(part.size());
+    return data.thenCompose(v -> CompletableFuture.allOf(hb.toArray(new CompletableFuture<?>[0]))).thenApply(v -> {
+      List<@Nullable String> beats = new ArrayList<>(part.size());
       for (CompletableFuture<List<KeyValue<String, String>>> f : hb) {
-        values.addAll(f.join());
+        for (KeyValue<String, String> kv : f.join()) {
+          beats.add(kv.getValueOrElse(null));
+        }
       }
-      for (int i = 0; i < part.size(); i++) {
-        ids.add(part.get(i));
-        beats.add(i < values.size() ? values.get(i).getValueOrElse(null) : null);
+      while (beats.size() < part.size()) {
+        beats.add(null);
       }
+      return new Step(part, beats, known);
     });
   }
 
