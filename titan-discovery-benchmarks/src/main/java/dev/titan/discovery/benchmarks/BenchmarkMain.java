@@ -42,7 +42,9 @@ import org.openjdk.jmh.util.Statistics;
  * {@link Load}; default {@code script}), {@code --pubsub} (the loading instances subscribe to the
  * events channel), {@code --fleet-cost} (adds {@link FleetCost}'s section at the
  * end) or {@code --fleet-cost-only} (runs only that section), with its options ({@code --services},
- * {@code --interval}, {@code --ttl}, {@code --window}, {@code --rounds}, {@code --views}).
+ * {@code --interval}, {@code --ttl}, {@code --window}, {@code --rounds}, {@code --views}), {@code
+ * --view-scale} (adds {@link ViewAtScale}'s section at the end: resync, heap and lookups of a local
+ * view at the same sizes).
  */
 public final class BenchmarkMain {
 
@@ -88,6 +90,7 @@ public final class BenchmarkMain {
     boolean pubSub = false;
     boolean fleetCost = false;
     boolean fleetCostOnly = false;
+    boolean viewScale = false;
     Path out = Path.of("target", "benchmark-results.md");
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -98,11 +101,12 @@ public final class BenchmarkMain {
         case "--pubsub" -> pubSub = true;
         case "--fleet-cost" -> fleetCost = true;
         case "--fleet-cost-only" -> fleetCostOnly = true;
+        case "--view-scale" -> viewScale = true;
         case "--services", "--interval", "--ttl", "--window", "--rounds" -> i++; // FleetCost's
         case "--views" -> { } // FleetCost's
         default -> throw new IllegalArgumentException("unknown argument " + args[i]
             + " (use --sizes 100,1000,10000 --quick --out FILE --load instances|script --pubsub; "
-            + "--fleet-cost or --fleet-cost-only with --services 1,10,100 --interval 5s --ttl 15s --window 20s --rounds 2 --views)");
+            + "--view-scale; --fleet-cost or --fleet-cost-only with --services 1,10,100 --interval 5s --ttl 15s --window 20s --rounds 2 --views)");
       }
     }
     List<Row> rows = new ArrayList<>();
@@ -135,6 +139,10 @@ public final class BenchmarkMain {
         if (fleetCost) {
           System.out.println("# fleet cost (issue 15 item 6)");
           fleetMd = "\n## Whole Redis cost of a node (fleet cost)\n\n" + FleetCost.run(server.uri(), FleetCost.parse(args, sizes));
+        }
+        if (viewScale) {
+          System.out.println("# local view at scale (issue 15 item 7)");
+          fleetMd += "\n## Local view at scale\n\n" + ViewAtScale.run(server.uri(), sizes);
         }
       } finally {
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
