@@ -92,6 +92,92 @@ class CachedReadsTest {
   }
 
   @Test
+  void aReadAfterAChangeReadsOnlyTheNodesThatChanged() {
+    register("a", "10.0.0.1:80", ServiceInfo.of("users"));
+    register("b", "10.0.0.2:80", ServiceInfo.of("users"));
+    register("c", "10.0.0.3:80", ServiceInfo.of("billing"));
+    warm();
+    reader.byService("users", null).join();
+    long full = reader.fullReads();
+
+    writer.updateAddress("a", "10.0.0.9:81").join();
+    long hmget = calls("hmget"); // after the write: the commands a script runs count too
+    assertThat(reader.activeNodes().join()).filteredOn(n -> n.nodeId().equals("a"))
+        .extracting(NodeInfo::address).containsExactly("10.0.0.9:81");
+    assertThat(calls("hmget")).as("only the changed node read again").isEqualTo(hmget + 1);
+    assertThat(reader.byService("users", null).join()).extracting(NodeInfo::address)
+        .containsExactlyInAnyOrder("10.0.0.9:81", "10.0.0.2:80");
+    assertThat(calls("hmget")).isEqualTo(hmget + 1);
+    assertThat(reader.fullReads()).isEqualTo(full);
+
+    // a join: the members are scanned again, but only the new node's data is read
+    register("d", "10.0.0.4:80", ServiceInfo.of("users"));
+    long beforeJoin = calls("hmget");
+    assertThat(reader.activeNodes().join()).extracting(NodeInfo::nodeId).containsExactlyInAnyOrder("a", "b", "c", "d");
+    assertThat(calls("hmget")).isEqualTo(beforeJoin + 1);
+    assertThat(reader.fullReads()).isEqualTo(full + 1);
+
+    // a departure: nobody's data is read again
+    writer.deregister(List.of("b")).join();
+    long beforeLeave = calls("hmget");
+    assertThat(reader.activeNodes().join()).extracting(NodeInfo::nodeId).containsExactlyInAnyOrder("a", "c", "d");
+    assertThat(reader.byService("users", null).join()).extracting(NodeInfo::nodeId).containsExactlyInAnyOrder("a", "d");
+    assertThat(calls("hmget")).isEqualTo(beforeLeave);
+    assertSame(RegistryReader::activeNodes);
+    assertSame(r -> r.byService("users", null));
+  }
+
+  @Test
+  void whenTheChangeLogCannotAnswerEveryNodeIsReadAgain() {
+    register("a", "10.0.0.1:80", ServiceInfo.of("users"));
+    register("b", "10.0.0.2:80", ServiceInfo.of("users"));
+    warm();
+    String log = t.prefix + ":index:version:log";
+    long hmget = calls("hmget");
+    // the counter moved by something that logs nothing (another tool, a restored snapshot)
+    t.redis().hset(t.prefix + ":nodes:a", "address", "10.0.0.7:80");
+    t.redis().incr(t.prefix + ":index:version");
+    assertThat(reader.activeNodes().join()).filteredOn(n -> n.nodeId().equals("a"))
+        .extracting(NodeInfo::address).containsExactly("10.0.0.7:80");
+    assertThat(calls("hmget")).as("every node read again").isEqualTo(hmget + 2);
+
+    // the log deleted between two changes: it no longer reaches back to what this reader saw
+    writer.updateAddress("a", "10.0.0.8:80").join();
+    t.redis().del(log);
+    writer.updateAddress("b", "10.0.0.6:80").join();
+    assertThat(reader.activeNodes().join()).extracting(NodeInfo::address)
+        .containsExactlyInAnyOrder("10.0.0.8:80", "10.0.0.6:80");
+    assertThat(reader.byService("users", null).join()).extracting(NodeInfo::address)
+        .containsExactlyInAnyOrder("10.0.0.8:80", "10.0.0.6:80");
+
+    // a log of the wrong type: the next change starts it again, and reads stay right
+    t.redis().del(log);
+    t.redis().set(log, "not a sorted set");
+    warm();
+    writer.updateAddress("a", "10.0.0.5:80").join();
+    assertThat(t.redis().type(log)).isEqualTo("zset");
+    assertThat(reader.activeNodes().join()).extracting(NodeInfo::address)
+        .containsExactlyInAnyOrder("10.0.0.5:80", "10.0.0.6:80");
+    assertSame(RegistryReader::activeNodes);
+  }
+
+  @Test
+  void theChangeLogKeepsTheThousandNodesChangedLast() {
+    List<CompletableFuture<?>> writes = new ArrayList<>();
+    for (int i = 0; i < 1_100; i++) {
+      writes.add(writer.register("n" + i, "10.0.0.1:" + (1000 + i), List.of(ServiceInfo.of("svc"))));
+    }
+    CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0])).join();
+    String log = t.prefix + ":index:version:log";
+    long counter = Long.parseLong(t.redis().get(t.prefix + ":index:version"));
+    assertThat(t.redis().zcard(log)).isEqualTo(1_000);
+    assertThat(t.redis().zrangeWithScores(log, -1, -1).get(0).getScore()).isEqualTo((double) counter);
+    assertThat(t.redis().zrangeWithScores(log, 0, 0).get(0).getScore()).isEqualTo((double) (counter - 999));
+    assertThat(t.redis().zscore(log, "n0")).isNull();
+    assertThat(t.redis().zscore(log, "n1099")).isNotNull();
+  }
+
+  @Test
   void aHeartbeatMovesTheTimestampWithoutReadingTheNodeAgain() {
     register("a", "10.0.0.1:80", ServiceInfo.of("users"));
     long before = reader.activeNodes().join().get(0).timestamp();

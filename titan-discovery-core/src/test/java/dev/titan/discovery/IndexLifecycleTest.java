@@ -105,5 +105,6 @@ class IndexLifecycleTest extends RedisTestBase {
     assertThat(events).hasSize(3);
     // the registry became empty: the counter is gone, so a new one starts from the clock
     assertThat(t.redis().exists(t.prefix + ":index:version")).isZero();
+    assertThat(t.redis().exists(t.prefix + ":index:version:log")).as("and so is the change log").isZero();
   }
 }

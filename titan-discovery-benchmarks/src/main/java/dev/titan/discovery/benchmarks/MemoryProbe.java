@@ -117,7 +117,7 @@ public final class MemoryProbe {
     out.put("index:services:* (" + serviceKeys.size() + " sets, " + encodings + ") / N", (double) services / n);
     long other = 0;
     StringBuilder names = new StringBuilder();
-    for (String k : List.of("index:names", "index:version", "index:sweeper", "index:departing", "index:foreign")) {
+    for (String k : List.of("index:names", "index:version", "index:version:log", "index:sweeper", "index:departing", "index:foreign")) {
       long m = memory(redis, p + ":" + k);
       if (m > 0) {
         other += m;

@@ -4,7 +4,9 @@ import dev.titan.discovery.Discovery;
 import dev.titan.discovery.DiscoveryOptions;
 import dev.titan.discovery.DiscoveryService;
 import dev.titan.discovery.internal.wire.WireCodec;
+import dev.titan.discovery.testkit.RedisServer;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
@@ -22,6 +24,20 @@ import java.util.function.IntSupplier;
  * and the client's JSON work: how many services fields a call parses and what parsing them costs
  * (measured apart, with the same {@link WireCodec} parser). The rest of the wall time is client
  * decoding and scheduling (Lettuce's reply parsing, building the nodes, thread hand-offs).
+ *
+ * <p>Our reads re-use node data while the registry's change counter ({@code index:version}) has
+ * not moved, and after it moved re-read only the nodes the change log names. Two more rows per
+ * read show what that costs: before each timed call (untimed) either one node changes the way our
+ * scripts change it (its hash written, the counter incremented, the id logged under the new value:
+ * {@code HSET}, {@code INCR}, {@code ZADD}), or the counter alone is incremented by hand, which the
+ * log cannot vouch for, so the read finds every node's data stale and reads it all again (the
+ * worst case: a log trimmed past what the reader saw, a counter moved by another tool). Those
+ * commands are left out of the Redis time.
+ *
+ * <p>Runnable alone ({@code java -cp benchmarks.jar dev.titan.discovery.benchmarks.ReadCostSplit
+ * --sizes 10000,100000}): it starts its own {@code redis-server} and loads each N with {@link
+ * BenchData#loadOurs} (the same keys as the instance load); {@code BenchmarkMain} runs it on the
+ * registry it loaded.
  */
 final class ReadCostSplit {
 
@@ -30,6 +46,39 @@ final class ReadCostSplit {
       long replyBytesPerCall, int jsonParsesPerCall, double jsonMsPerCall) {}
 
   private ReadCostSplit() {}
+
+  /**
+   * Runs alone: starts its own redis-server, loads each size and prints the tables.
+   *
+   * @param args {@code --sizes 10000,100000}
+   * @throws Exception on failure
+   */
+  public static void main(String[] args) throws Exception {
+    List<Integer> sizes = List.of(10_000, 100_000);
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--sizes") && i + 1 < args.length) {
+        sizes = Arrays.stream(args[++i].split(",")).map(v -> Integer.parseInt(v.trim().replace("k", "000"))).toList();
+      } else {
+        System.err.println("unknown argument " + args[i] + " (use --sizes 10000,100000)");
+        System.exit(2);
+      }
+    }
+    StringBuilder md = new StringBuilder();
+    try (RedisServer server = RedisServer.start()) {
+      RedisClient client = RedisClient.create(RedisURI.builder(RedisURI.create(server.uri()))
+          .withTimeout(Duration.ofSeconds(120)).build());
+      try (StatefulRedisConnection<String, String> conn = client.connect()) {
+        for (int n : sizes) {
+          conn.sync().flushall();
+          BenchData.loadOurs(conn.async(), n);
+          table(n, measure(server.uri(), client, n), md);
+        }
+      } finally {
+        client.shutdown();
+      }
+    }
+    System.out.println(md);
+  }
 
   static List<Split> measure(String uri, RedisClient client, int n) throws Exception {
     int calls = n >= 100_000 ? 12 : 40;
@@ -59,9 +108,25 @@ final class ReadCostSplit {
       double jsonOneService = jsonAll * BenchData.SERVICES_PER_NODE / BenchData.SERVICE_NAMES;
       out.add(split("ours: findNodesByService, no view", redis, warmOurs, calls,
           () -> ours.findNodesByService(BenchData.serviceName(next[0]++)).join().size(), 0, 0));
+      String version = BenchData.PREFIX + ":index:version";
+      Runnable bump = () -> redis.incr(version);
+      int[] changing = {0};
+      Runnable change = () -> { // what the update script does to the keys a read looks at
+        String id = BenchData.id((changing[0]++ * 7919) % n);
+        redis.hset(BenchData.PREFIX + ":nodes:" + id, "address", "10.9.9.9:" + (changing[0] % 60_000));
+        redis.zadd(version + ":log", redis.incr(version), id);
+      };
+      out.add(split("ours: findNodesByService, no view, after one node changed", redis, warm, calls, change,
+          () -> ours.findNodesByService(BenchData.serviceName(next[0]++)).join().size(), 0, 0));
+      out.add(split("ours: findNodesByService, no view, after a change the log cannot vouch for", redis, warm, calls, bump,
+          () -> ours.findNodesByService(BenchData.serviceName(next[0]++)).join().size(), 0, 0));
       out.add(split("efficient baseline: findNodesByService", redis, warm, calls,
           () -> ref.findNodesByService(BenchData.serviceName(next[0]++), null).size(), n, jsonAll));
       out.add(split("ours: getActiveNodes, no view", redis, warm, calls, () -> ours.getActiveNodes().join().size(), 0, 0));
+      out.add(split("ours: getActiveNodes, no view, after one node changed", redis, warm, calls, change,
+          () -> ours.getActiveNodes().join().size(), 0, 0));
+      out.add(split("ours: getActiveNodes, no view, after a change the log cannot vouch for", redis, warm, calls, bump,
+          () -> ours.getActiveNodes().join().size(), 0, 0));
       out.add(split("efficient baseline: getActiveNodes", redis, warm, calls, () -> ref.getActiveNodes().size(), n, jsonAll));
       System.out.printf("# JSON: parsing the services fields of one service's nodes would cost %.3f ms%n", jsonOneService);
     } finally {
@@ -72,7 +137,13 @@ final class ReadCostSplit {
 
   private static Split split(String what, RedisCommands<String, String> redis, int warm, int calls, IntSupplier read,
       int jsonParses, double jsonMs) {
+    return split(what, redis, warm, calls, () -> { }, read, jsonParses, jsonMs);
+  }
+
+  private static Split split(String what, RedisCommands<String, String> redis, int warm, int calls, Runnable before,
+      IntSupplier read, int jsonParses, double jsonMs) {
     for (int i = 0; i < warm; i++) {
+      before.run();
       read.getAsInt();
     }
     redis.configSet(Map.of("slowlog-log-slower-than", "0", "slowlog-max-len", "200000"));
@@ -81,6 +152,7 @@ final class ReadCostSplit {
     long out0 = netOut(redis);
     double[] wall = new double[calls];
     for (int i = 0; i < calls; i++) {
+      before.run();
       long t = System.nanoTime();
       read.getAsInt();
       wall[i] = (System.nanoTime() - t) / 1e6;
@@ -89,7 +161,8 @@ final class ReadCostSplit {
     long usec = 0;
     for (String line : redis.info("commandstats").split("\r?\n")) {
       if (line.startsWith("cmdstat_") && !line.startsWith("cmdstat_info") && !line.startsWith("cmdstat_config")
-          && !line.startsWith("cmdstat_slowlog")) {
+          && !line.startsWith("cmdstat_slowlog") && !line.startsWith("cmdstat_incr")
+          && !line.startsWith("cmdstat_hset") && !line.startsWith("cmdstat_zadd")) {
         for (String part : line.substring(line.indexOf(':') + 1).split(",")) {
           if (part.startsWith("usec=")) {
             usec += Long.parseLong(part.substring(5));
@@ -103,7 +176,8 @@ final class ReadCostSplit {
       List<?> e = (List<?>) entry;
       long d = ((Number) e.get(2)).longValue();
       String c = String.valueOf(((List<?>) e.get(3)).get(0)).toUpperCase();
-      if (d > max && !c.equals("INFO") && !c.equals("CONFIG") && !c.equals("SLOWLOG")) {
+      if (d > max && !c.equals("INFO") && !c.equals("CONFIG") && !c.equals("SLOWLOG") && !c.equals("INCR")
+          && !c.equals("HSET") && !c.equals("ZADD")) {
         max = d;
         maxCommand = c;
       }

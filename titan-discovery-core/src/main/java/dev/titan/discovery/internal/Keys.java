@@ -12,6 +12,8 @@ package dev.titan.discovery.internal;
  * {prefix}:index:deadlines        zset  our node ids scored by heartbeat deadline (Redis server ms)
  * {prefix}:index:names            set   the service names that have an index:services set
  * {prefix}:index:version          string change counter, INCR on every change of the registry
+ * {prefix}:index:version:log      zset  the 1,000 ids changed last, scored by their latest change's
+ *                                       counter value (readers re-read only those)
  * {prefix}:index:foreign          set   adopted nodes written by the TypeScript implementation
  * {prefix}:index:departing        hash  id -> address + "\n" + services JSON, only for nodes
  *                                       about to expire (their hash expires with the heartbeat)
@@ -78,6 +80,15 @@ public record Keys(String prefix) {
    */
   public String version() {
     return prefix + ":index:version";
+  }
+
+  /**
+   * The change log: the ids changed last, scored by the counter value of their latest change.
+   *
+   * @return key
+   */
+  public String versionLog() {
+    return prefix + ":index:version:log";
   }
 
   /**

@@ -1,12 +1,27 @@
 -- Helpers shared by register.lua, remove.lua and update.lua. Scripts.java puts this file in
 -- front of each of them when it loads them (Redis scripts cannot include one another).
-local function bump(key, nowMs)
+-- The change log, {version key}:log: a sorted set of the ids changed last, each scored with the
+-- version of its latest change, the newest 1,000 ids. A reader holding node data read at version w
+-- re-reads only the ids scored above w, and only when the log answers for all of (w, counter]:
+-- its newest score is the counter and its lowest is at most w + 1 (what was trimmed is older).
+local function logChange(key, v, id)
+  local log = key .. ':log'
+  if not pcall(redis.call, 'ZADD', log, v, id) then -- not a sorted set: start it again
+    redis.call('DEL', log)
+    redis.call('ZADD', log, v, id)
+  end
+  local n = redis.call('ZCARD', log)
+  if n > 1000 then redis.call('ZREM', log, unpack(redis.call('ZRANGE', log, 0, n - 1001))) end
+end
+-- the next value of the change counter, the change of node id logged under it
+local function bump(key, nowMs, id)
   local ok, v = false, nil
   if redis.call('EXISTS', key) == 1 then ok, v = pcall(redis.call, 'INCR', key) end
   if not ok then -- absent, or not a number: restart from the clock, so readers still see a change
     v = nowMs * 1000 + 1
     redis.call('SET', key, string.format('%d', v))
   end
+  logChange(key, v, id)
   return v
 end
 -- '{version} {id}' on channel ..':seq' right before the event: local views pair the two messages

@@ -54,7 +54,7 @@ pcall(redis.call, 'SREM', prefix .. ':index:foreign', id)
 pcall(redis.call, 'HDEL', prefix .. ':index:departing', id)
 
 if changed then
-  local v = bump(KEYS[5], now)
+  local v = bump(KEYS[5], now, id)
   if channel ~= '' then
     sequence(channel, v, id)
     local kind = existed and 'NODE_UPDATED' or 'NODE_REGISTERED'

@@ -53,7 +53,7 @@ if mode == 'sweep' then
           -- views learn of it although its writer published nothing
           local okH, h = pcall(redis.call, 'HMGET', prefix .. ':nodes:' .. id, 'address', 'services')
           if okH and type(h[1]) == 'string' and decodeServices(h[2]) then
-            local v = bump(KEYS[3], now)
+            local v = bump(KEYS[3], now, id)
             if channel ~= '' then announce(channel, v, id) end
           end
         end
@@ -118,7 +118,7 @@ for _, id in ipairs(candidates) do
     if hint ~= '' then unindex(prefix, id, {[hint] = true}, nil) end
     if n > 0 then
       removed[#removed + 1] = id
-      local v = bump(KEYS[3], now)
+      local v = bump(KEYS[3], now, id)
       if channel ~= '' then
         sequence(channel, v, id)
         redis.call('PUBLISH', channel, '{"type":"NODE_DEREGISTERED","nodeId":' .. cjson.encode(id)
@@ -127,7 +127,7 @@ for _, id in ipairs(candidates) do
     elseif z + f > 0 then
       -- removed by someone else, who announced it: a view that missed that still learns of it
       cleaned = true
-      local v = bump(KEYS[3], now)
+      local v = bump(KEYS[3], now, id)
       if channel ~= '' then announce(channel, v, id) end
     end
   end
@@ -136,6 +136,6 @@ end
 -- that remembers an old value still sees a difference
 if #removed > 0 or cleaned then
   local okC, left = pcall(redis.call, 'SCARD', KEYS[1])
-  if okC and left == 0 then redis.call('DEL', KEYS[3], departingKey, foreignKey) end
+  if okC and left == 0 then redis.call('DEL', KEYS[3], KEYS[3] .. ':log', departingKey, foreignKey) end
 end
 return removed

@@ -41,7 +41,7 @@ if okD and kept == 1 then redis.call('HSET', departing, id, addr .. '\n' .. svc)
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local nowS = string.format('%d', now)
-local v = bump(KEYS[2], now)
+local v = bump(KEYS[2], now, id)
 if channel ~= '' then
   sequence(channel, v, id)
   redis.call('PUBLISH', channel, '{"type":"NODE_UPDATED","nodeId":' .. cjson.encode(id)

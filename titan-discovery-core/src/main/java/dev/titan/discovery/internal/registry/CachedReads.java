@@ -3,9 +3,12 @@ package dev.titan.discovery.internal.registry;
 import dev.titan.discovery.NodeInfo;
 import dev.titan.discovery.internal.Keys;
 import io.lettuce.core.KeyValue;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
+import io.lettuce.core.ScoredValue;
 import io.lettuce.core.SortArgs;
 import io.lettuce.core.ValueScanCursor;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -41,6 +44,14 @@ import org.jspecify.annotations.Nullable;
  *       #CHUNK} per command; for one service: {@code SORT index:services:{name} BY nosort GET # GET
  *       heartbeat:*} (two lookups per member).
  * </ul>
+ *
+ * <p>When the counter has moved, the change log ({@code index:version:log}: every change's node id
+ * scored by the counter value it produced, the newest 1,000 ids) says which nodes changed: read in
+ * the same flush ({@code ZRANGEBYSCORE} above the value last seen, and the log's lowest entry), it
+ * lets the data of every other node stand, so a read after a change re-reads only the changed
+ * nodes. The log answers only when its newest score is the counter just read and it reaches back
+ * to the value last seen (its lowest score at most one above); otherwise (trimmed, deleted, a
+ * counter moved by hand) every node is read again.
  *
  * <p>The data read before answers when the counter is the one it was read at and nothing escapes
  * the counter: every node in {@code index:nodes} has a deadline (none written by the TypeScript
@@ -140,11 +151,13 @@ final class CachedReads {
     CompletableFuture<?> replies = CompletableFuture.allOf(beats.toArray(new CompletableFuture<?>[0]))
         .exceptionally(e -> null);
     return state.thenCombine(replies, (s, x) -> s).thenCompose(s -> {
-      if (m != null && s.usable() && m.version() == s.version() && m.ids().size() == s.nodes()) {
-        SortReads.Rows rows = fromEntries(m.ids(), beats, s.version());
-        if (rows != null) {
-          return CompletableFuture.completedFuture(new Versioned(s.version(), rows));
-        }
+      Members now = members; // re-stamped by the state's reply when the log vouched for it
+      if (m != null && now != null && now.ids() == m.ids() && s.usable() && now.version() == s.version()
+          && m.ids().size() == s.nodes()) {
+        CompletableFuture<SortReads.@Nullable Rows> rows = fromEntries(m.ids(), beats, s);
+        return rows.thenCompose(r -> r != null
+            ? CompletableFuture.completedFuture(new Versioned(s.version(), r))
+            : fullRead(s).thenApply(full -> new Versioned(s.version(), full)));
       }
       return fullRead(s).thenApply(rows -> new Versioned(s.version(), rows));
     });
@@ -193,6 +206,7 @@ final class CachedReads {
    * when the counter moved.
    */
   private CompletableFuture<State> state() {
+    long seen = latest;
     RedisFuture<String> version = commands.get(keys.version());
     RedisFuture<Long> nodes = commands.scard(keys.nodesIndex());
     RedisFuture<Long> deadlines = commands.zcard(keys.deadlines());
@@ -201,7 +215,17 @@ final class CachedReads {
     CompletableFuture<Long> n = nodes.toCompletableFuture();
     CompletableFuture<Long> z = deadlines.toCompletableFuture();
     CompletableFuture<Long> f = foreign.toCompletableFuture();
-    return CompletableFuture.allOf(v, n, z, f).handle((x, e) -> {
+    // the changes since the value last seen, and the log's lowest entry (an error: no log)
+    CompletableFuture<@Nullable List<ScoredValue<String>>> changed = seen > 0
+        ? commands.zrangebyscoreWithScores(keys.versionLog(),
+            Range.from(Range.Boundary.excluding(seen), Range.Boundary.<Long>unbounded()), Limit.create(0, CHUNK))
+            .toCompletableFuture().<@Nullable List<ScoredValue<String>>>thenApply(l -> l).exceptionally(e -> null)
+        : CompletableFuture.completedFuture(null);
+    CompletableFuture<@Nullable List<ScoredValue<String>>> lowest = seen > 0
+        ? commands.zrangeWithScores(keys.versionLog(), 0, 0)
+            .toCompletableFuture().<@Nullable List<ScoredValue<String>>>thenApply(l -> l).exceptionally(e -> null)
+        : CompletableFuture.completedFuture(null);
+    return CompletableFuture.allOf(v, n, z, f, changed, lowest).handle((x, e) -> {
       if (e != null) { // a key of the wrong type: read everything, keep nothing
         return new State(0, -1, false);
       }
@@ -210,17 +234,77 @@ final class CachedReads {
       if (!usable) {
         members = null;
       }
-      long last = latest;
-      if (counter != last) {
-        latest = counter;
-        entries.clear(); // entries of another value are never used; this bounds them
+      if (counter != latest) {
+        advance(seen, counter, usable ? changesSince(seen, counter, changed.join(), lowest.join()) : null);
       }
       return new State(counter, n.join(), usable);
     });
   }
 
-  /** The counter value last read (entries were dropped when it changed). */
+  /** The counter value last read (entries of older values were re-stamped or dropped then). */
   private volatile long latest;
+
+  /**
+   * The ids changed in ({@code seen}, {@code counter}] with the value of their latest change, or
+   * null when the log does not answer for all of that range.
+   */
+  static @Nullable Map<String, Long> changesSince(long seen, long counter,
+      @Nullable List<ScoredValue<String>> changed, @Nullable List<ScoredValue<String>> lowest) {
+    if (seen <= 0 || counter <= seen || changed == null || lowest == null || changed.isEmpty() || lowest.isEmpty()
+        || changed.size() >= CHUNK) {
+      return null;
+    }
+    if (lowest.get(0).getScore() > seen + 1 || (long) changed.get(changed.size() - 1).getScore() != counter) {
+      return null; // trimmed past the value seen, or a change the log does not hold
+    }
+    Map<String, Long> out = new HashMap<>(changed.size() * 2);
+    for (ScoredValue<String> c : changed) {
+      out.put(c.getValue(), (long) c.getScore());
+    }
+    return out;
+  }
+
+  /**
+   * The counter moved from {@code seen} (what the call sent its log query from) to {@code
+   * counter}: node data of nodes that did not change since it was read is re-stamped with the new
+   * value, the rest dropped; everything is dropped when the log does not answer.
+   */
+  private synchronized void advance(long seen, long counter, @Nullable Map<String, Long> changes) {
+    if (counter == latest) {
+      return; // another call advanced already
+    }
+    latest = counter;
+    Members m = members;
+    if (changes == null) {
+      entries.clear(); // entries of another value are never used; this bounds them
+      return;
+    }
+    for (Map.Entry<String, Entry> me : entries.entrySet()) {
+      Entry e = me.getValue();
+      if (e.version() >= counter) {
+        continue;
+      }
+      Long c = changes.get(me.getKey());
+      if (e.version() < seen || (c != null && c > e.version())) {
+        entries.remove(me.getKey(), e);
+      } else {
+        entries.replace(me.getKey(), e, new Entry(counter, e.node()));
+      }
+    }
+    if (m != null && m.version() < counter) {
+      boolean same = m.version() >= seen;
+      if (same) { // every id changed since is a member still (a join is a new id; SCARD tells a departure)
+        Set<String> ids = new HashSet<>(m.ids());
+        for (Map.Entry<String, Long> c : changes.entrySet()) {
+          if (c.getValue() > m.version() && !ids.contains(c.getKey())) {
+            same = false;
+            break;
+          }
+        }
+      }
+      members = same ? new Members(counter, m.ids()) : null;
+    }
+  }
 
   private List<CompletableFuture<List<KeyValue<String, String>>>> heartbeats(List<String> ids) {
     List<CompletableFuture<List<KeyValue<String, String>>>> out = new ArrayList<>((ids.size() + CHUNK - 1) / CHUNK);
@@ -235,33 +319,39 @@ final class CachedReads {
     return out;
   }
 
-  /** The rows of {@code ids} from entries at {@code version}, or null when one is missing. */
-  private SortReads.@Nullable Rows fromEntries(
-      List<String> ids, List<CompletableFuture<List<KeyValue<String, String>>>> beats, long version) {
+  /**
+   * The rows of {@code ids} from entries at the state's counter value, reading the data of those
+   * without one ({@code HMGET} each: the nodes changed since); null when the heartbeats are not all
+   * in.
+   */
+  private CompletableFuture<SortReads.@Nullable Rows> fromEntries(
+      List<String> ids, List<CompletableFuture<List<KeyValue<String, String>>>> beats, State s) {
     List<@Nullable String> values = new ArrayList<>(ids.size());
     for (CompletableFuture<List<KeyValue<String, String>>> f : beats) {
       List<KeyValue<String, String>> kvs;
       try {
         kvs = f.join();
       } catch (RuntimeException e) {
-        return null;
+        return CompletableFuture.completedFuture(null);
       }
       for (KeyValue<String, String> kv : kvs) {
         values.add(kv.getValueOrElse(null));
       }
     }
     if (values.size() != ids.size()) {
-      return null;
+      return CompletableFuture.completedFuture(null);
     }
     Map<String, NodeInfo> known = new HashMap<>(ids.size() * 2);
+    List<String> missing = new ArrayList<>();
     for (String id : ids) {
       Entry e = entries.get(id);
-      if (e == null || e.version() != version) {
-        return null;
+      if (e != null && e.version() == s.version()) {
+        known.put(id, e.node());
+      } else {
+        missing.add(id);
       }
-      known.put(id, e.node());
     }
-    return rows(ids, values, known);
+    return fetch(missing, s, known).thenApply(v -> rows(ids, values, known));
   }
 
   /** Rows of {@code ids}; an id without data is an unreadable node: left out, or a suspect by id. */
@@ -363,7 +453,16 @@ final class CachedReads {
   /** One step of a full read: the nodes' fields and heartbeats, one flush. */
   private CompletableFuture<Step> step(List<String> part, State s) {
     Map<String, NodeInfo> known = new HashMap<>();
-    CompletableFuture<Void> data = fetch(part, s, known);
+    List<String> missing = new ArrayList<>(part.size());
+    for (String id : part) {
+      Entry e = entries.get(id);
+      if (s.usable() && e != null && e.version() == s.version()) {
+        known.put(id, e.node()); // unchanged since read: only its heartbeat is read
+      } else {
+        missing.add(id);
+      }
+    }
+    CompletableFuture<Void> data = fetch(missing, s, known);
     List<CompletableFuture<List<KeyValue<String, String>>>> hb = heartbeats(part);
     return data.thenCompose(v -> CompletableFuture.allOf(hb.toArray(new CompletableFuture<?>[0]))).thenApply(v -> {
       List<@Nullable String> beats = new ArrayList<>(part.size());
