@@ -101,4 +101,25 @@ final class BenchData {
       }
     }
   }
+
+  /**
+   * A client-mode service with pub/sub on (so that it can hold a local view) on the benchmark's
+   * prefix and channel, not started.
+   *
+   * @param uri the Redis
+   * @return the service
+   */
+  static dev.titan.discovery.DiscoveryService viewClient(String uri) {
+    return dev.titan.discovery.Discovery.builder()
+        .redisUri(uri)
+        .options(dev.titan.discovery.DiscoveryOptions.builder()
+            .clientMode(true)
+            .pubSubEnabled(true)
+            .pubSubChannel(CHANNEL)
+            .redisPrefix(PREFIX)
+            .commandTimeout(java.time.Duration.ofSeconds(60))
+            .build())
+        .build();
+  }
+
 }

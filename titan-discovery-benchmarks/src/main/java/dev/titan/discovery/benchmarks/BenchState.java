@@ -68,16 +68,7 @@ public class BenchState {
       throw new IllegalStateException("run the benchmarks through BenchmarkMain, which starts and loads Redis");
     }
     n = Integer.getInteger("titan.bench.n", 0);
-    discovery = Discovery.builder()
-        .redisUri(uri)
-        .options(DiscoveryOptions.builder()
-            .clientMode(true)
-            .pubSubEnabled(true)
-            .pubSubChannel(BenchData.CHANNEL)
-            .redisPrefix(BenchData.PREFIX)
-            .commandTimeout(Duration.ofSeconds(60))
-            .build())
-        .build();
+    discovery = BenchData.viewClient(uri);
     discovery.start().join();
     discoveryWithoutView = Discovery.builder()
         .redisUri(uri)

@@ -563,7 +563,8 @@ public final class BenchmarkMain {
     }
   }
 
-  private static String fmt(double d) {
+  /** A figure as the tables print it: thousands separated from 1,000 on, 3 significant digits below. */
+  static String fmt(double d) {
     if (Double.isNaN(d)) {
       return "";
     }

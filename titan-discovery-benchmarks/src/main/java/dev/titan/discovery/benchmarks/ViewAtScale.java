@@ -1,7 +1,5 @@
 package dev.titan.discovery.benchmarks;
 
-import dev.titan.discovery.Discovery;
-import dev.titan.discovery.DiscoveryOptions;
 import dev.titan.discovery.DiscoveryService;
 import dev.titan.discovery.NodeInfo;
 import dev.titan.discovery.RegistryView;
@@ -380,19 +378,11 @@ public final class ViewAtScale {
   // ------------------------------------------------------------------ helpers
 
   private static DiscoveryService service(String uri) {
-    DiscoveryService s = Discovery.builder()
-        .redisUri(uri)
-        .options(DiscoveryOptions.builder()
-            .clientMode(true)
-            .pubSubEnabled(true)
-            .pubSubChannel(BenchData.CHANNEL)
-            .redisPrefix(BenchData.PREFIX)
-            .commandTimeout(Duration.ofSeconds(60))
-            .build())
-        .build();
+    DiscoveryService s = BenchData.viewClient(uri);
     s.start().join();
     return s;
   }
+
 
   private static Map<String, long[]> commandStats(RedisCommands<String, String> redis) {
     Map<String, long[]> out = new java.util.TreeMap<>();
@@ -462,15 +452,7 @@ public final class ViewAtScale {
   }
 
   private static String fmt(double d) {
-    if (Double.isNaN(d)) {
-      return "";
-    }
-    if (d >= 1000) {
-      return String.format(Locale.ROOT, "%,.0f", d);
-    }
-    if (d >= 10) {
-      return String.format(Locale.ROOT, "%.1f", d);
-    }
-    return String.format(Locale.ROOT, "%.2f", d);
+    return BenchmarkMain.fmt(d);
   }
+
 }

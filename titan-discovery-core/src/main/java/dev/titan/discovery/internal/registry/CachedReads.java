@@ -188,16 +188,7 @@ final class CachedReads {
         }
       }
       Map<String, NodeInfo> known = new HashMap<>();
-      List<String> missing = new ArrayList<>();
-      for (String id : ids) {
-        Entry e = entries.get(id);
-        if (e != null && e.version() == s.version()) {
-          known.put(id, e.node());
-        } else {
-          missing.add(id);
-        }
-      }
-      return fetch(missing, s, known).thenApply(v -> Optional.of(rows(ids, values, known)));
+      return fetch(unknown(ids, s, known), s, known).thenApply(v -> Optional.of(rows(ids, values, known)));
     }));
   }
 
@@ -342,16 +333,24 @@ final class CachedReads {
       return CompletableFuture.completedFuture(null);
     }
     Map<String, NodeInfo> known = new HashMap<>(ids.size() * 2);
+    return fetch(unknown(ids, s, known), s, known).thenApply(v -> rows(ids, values, known));
+  }
+
+  /**
+   * Puts the data read before of each of {@code ids} that the state's counter value vouches for
+   * into {@code known} (only its heartbeat is read then); returns the others, to be read.
+   */
+  private List<String> unknown(List<String> ids, State s, Map<String, NodeInfo> known) {
     List<String> missing = new ArrayList<>();
     for (String id : ids) {
       Entry e = entries.get(id);
-      if (e != null && e.version() == s.version()) {
+      if (s.usable() && e != null && e.version() == s.version()) {
         known.put(id, e.node());
       } else {
         missing.add(id);
       }
     }
-    return fetch(missing, s, known).thenApply(v -> rows(ids, values, known));
+    return missing;
   }
 
   /** Rows of {@code ids}; an id without data is an unreadable node: left out, or a suspect by id. */
@@ -453,16 +452,7 @@ final class CachedReads {
   /** One step of a full read: the nodes' fields and heartbeats, one flush. */
   private CompletableFuture<Step> step(List<String> part, State s) {
     Map<String, NodeInfo> known = new HashMap<>();
-    List<String> missing = new ArrayList<>(part.size());
-    for (String id : part) {
-      Entry e = entries.get(id);
-      if (s.usable() && e != null && e.version() == s.version()) {
-        known.put(id, e.node()); // unchanged since read: only its heartbeat is read
-      } else {
-        missing.add(id);
-      }
-    }
-    CompletableFuture<Void> data = fetch(missing, s, known);
+    CompletableFuture<Void> data = fetch(unknown(part, s, known), s, known);
     List<CompletableFuture<List<KeyValue<String, String>>>> hb = heartbeats(part);
     return data.thenCompose(v -> CompletableFuture.allOf(hb.toArray(new CompletableFuture<?>[0]))).thenApply(v -> {
       List<@Nullable String> beats = new ArrayList<>(part.size());
