@@ -178,6 +178,43 @@ class CachedReadsTest {
   }
 
   @Test
+  void readsRacingWithChangesEndInStepWithTheRegistry() throws Exception {
+    for (int i = 0; i < 40; i++) {
+      register("n" + i, "10.0.0.1:" + (1000 + i), ServiceInfo.of("svc-" + (i % 3)));
+    }
+    warm();
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    List<CompletableFuture<Void>> readers = new ArrayList<>();
+    for (int r = 0; r < 3; r++) {
+      readers.add(CompletableFuture.runAsync(() -> {
+        int k = 0;
+        while (!done.get()) { // several reads in flight at once on the one connection
+          CompletableFuture.allOf(reader.activeNodes(), reader.byService("svc-" + (k++ % 3), null),
+              reader.byService("svc-0", null)).join();
+        }
+      }));
+    }
+    List<CompletableFuture<?>> writes = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      String id = "n" + (i * 7 % 40);
+      writes.add(i % 3 == 0
+          ? writer.updateAddress(id, "10.0.9." + (i % 250) + ":" + (2000 + i))
+          : writer.updateServices(id, List.of(ServiceInfo.of("svc-" + (i % 3)), ServiceInfo.of("v", "1." + i + ".0"))));
+      if (i % 10 == 0) {
+        CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0])).join();
+      }
+    }
+    CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0])).join();
+    done.set(true);
+    CompletableFuture.allOf(readers.toArray(new CompletableFuture<?>[0])).join();
+    // whatever the interleaving, data read under an old value is never taken for current
+    assertSame(RegistryReader::activeNodes);
+    for (String name : List.of("svc-0", "svc-1", "svc-2", "v")) {
+      assertSame(r -> r.byService(name, null));
+    }
+  }
+
+  @Test
   void aHeartbeatMovesTheTimestampWithoutReadingTheNodeAgain() {
     register("a", "10.0.0.1:80", ServiceInfo.of("users"));
     long before = reader.activeNodes().join().get(0).timestamp();
