@@ -104,9 +104,12 @@ public final class BenchmarkMain {
         case "--view-scale" -> viewScale = true;
         case "--services", "--interval", "--ttl", "--window", "--rounds" -> i++; // FleetCost's
         case "--views" -> { } // FleetCost's
-        default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + " (use --sizes 100,1000,10000 --quick --out FILE --load instances|script --pubsub; "
-            + "--view-scale; --fleet-cost or --fleet-cost-only with --services 1,10,100 --interval 5s --ttl 15s --window 20s --rounds 2 --views)");
+        default -> {
+          System.err.println("unknown argument " + args[i]
+              + " (use --sizes 100,1000,10000 --quick --out FILE --load instances|script --pubsub; "
+              + "--view-scale; --fleet-cost or --fleet-cost-only with --services 1,10,100 --interval 5s --ttl 15s --window 20s --rounds 2 --views)");
+          System.exit(2);
+        }
       }
     }
     List<Row> rows = new ArrayList<>();
