@@ -18,7 +18,7 @@ final class DoctorChecks {
       "subscribe C", "subscribe S", "unsubscribe C", "time", "type K", "get K", "set K v", "del K", "incr K",
       "pttl K", "expire K 1", "hset K f v", "hget K f", "hdel K f", "hexists K f", "sadd K m", "srem K m",
       "smembers K", "scard K", "sismember K m", "zadd K 1 m", "zrem K m", "zscore K m", "zcard K", "zcount K 0 1",
-      "zrangebyscore K 0 1", "publish C m", "publish S m");
+      "zrangebyscore K 0 1", "zrange K 0 0", "pexpire K 1", "mget K", "sscan K 0", "publish C m", "publish S m");
 
   private final CliContext ctx;
   private final RedisClusterAsyncCommands<String, String> r;

@@ -41,20 +41,37 @@ final class DoctorCommand implements Callable<Integer> {
       List<Check> results = new ArrayList<>();
       // read before the CLI's own discovery service exists (only --fix starts one), so the
       // sweeper lease seen is never the CLI's
-      Keyspace k = Keyspace.read(ctx);
-      results.add(checks.server());
-      results.add(checks.hashTag());
-      Check keyspace = k.check();
+      // a user with only the library's commands (docs/production.md) may not run SCAN, INFO or
+      // MEMORY: those checks say they cannot tell, the others still run
+      Keyspace k;
+      CliException unread = null;
+      try {
+        k = Keyspace.read(ctx);
+      } catch (CliException e) {
+        if (!refused(e)) {
+          throw e;
+        }
+        k = null;
+        unread = e;
+      }
+      Keyspace ks = k;
+      CliException why = unread;
+      results.add(guarded("server", checks::server));
+      results.add(guarded("hash tag", checks::hashTag));
+      Check keyspace = ks == null ? cannotTell("keyspace", why) : ks.check();
       results.add(keyspace);
-      results.add(checks.sweeper(k.deadlines.size()));
-      results.add(checks.typeScript(k));
-      results.add(checks.clock());
+      results.add(ks == null ? cannotTell("sweeper", why) : guarded("sweeper", () -> checks.sweeper(ks.deadlines.size())));
+      results.add(ks == null ? cannotTell("typescript", why) : checks.typeScript(ks));
+      results.add(guarded("clock", checks::clock));
       results.add(checks.acl());
-      results.add(checks.memory(k));
+      results.add(ks == null ? cannotTell("memory", why) : guarded("memory", () -> checks.memory(ks)));
       if (!out.json()) {
         results.forEach(c -> c.print(out));
       }
-      List<Keyspace.Fix> fixes = fix ? k.fixes(ctx) : List.of();
+      if (fix && ks == null) {
+        throw new CliException(ExitCodes.ERROR, "cannot --fix: " + why.getMessage());
+      }
+      List<Keyspace.Fix> fixes = fix ? ks.fixes(ctx) : List.of();
       List<String> applied = new ArrayList<>();
       List<String> failed = new ArrayList<>();
       Check after = null;
@@ -106,4 +123,31 @@ final class DoctorCommand implements Callable<Integer> {
       return failing || !failed.isEmpty() ? ExitCodes.ERROR : ExitCodes.OK;
     }
   }
+
+  /** Whether Redis refused a command to this user (NOPERM), as opposed to any other failure. */
+  private static boolean refused(CliException e) {
+    return e.getMessage() != null && e.getMessage().contains("NOPERM");
+  }
+
+  /** The check, or "cannot tell" when this user may not run what it needs. */
+  private static Check guarded(String name, java.util.function.Supplier<Check> check) {
+    try {
+      return check.get();
+    } catch (CliException e) {
+      if (!refused(e)) {
+        throw e;
+      }
+      return cannotTell(name, e);
+    }
+  }
+
+  private static Check cannotTell(String name, CliException e) {
+    String m = e.getMessage();
+    int open = m.indexOf('(');
+    int close = m.indexOf(')', open + 1);
+    String reply = open >= 0 && close > open ? m.substring(open + 1, close) : m;
+    return Check.warn(name, "cannot tell: " + reply, "run 'titan doctor' as a user that may also run SCAN, INFO and MEMORY "
+        + "(an admin), or check this by hand");
+  }
+
 }

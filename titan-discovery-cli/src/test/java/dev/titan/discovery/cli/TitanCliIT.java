@@ -319,6 +319,32 @@ class TitanCliIT {
   }
 
   @Test
+  void doctorAsTheLibrarysLeastPrivilegeUserSaysWhatItCannotTell() throws Exception {
+    javaNode("n1", "10.0.0.1:8080", Map.of(), ServiceInfo.of("orders", "2.1.0"));
+    // the rule of docs/production.md (ACL section): the library's commands, no SCAN, INFO, PING
+    server.command("ACL", "SETUSER", "lib", "on", ">pw", "resetkeys", "~" + P + ":*", "resetchannels",
+        "&" + P + ":events", "&" + P + ":events:seq", "-@all", "+evalsha", "+eval", "+hmget", "+exists", "+subscribe",
+        "+unsubscribe", "+time", "+type", "+get", "+set", "+del", "+incr", "+pttl", "+expire", "+hset", "+hget", "+hdel",
+        "+hexists", "+sadd", "+srem", "+smembers", "+scard", "+sismember", "+zadd", "+zrem", "+zscore", "+zcard",
+        "+zcount", "+zrangebyscore", "+zrange", "+pexpire", "+mget", "+sscan", "+publish");
+    String as = "redis://lib:pw@127.0.0.1:" + server.port();
+
+    Titan.Result doctor = Titan.run("doctor", "--redis", as);
+    assertThat(doctor.exit()).as(doctor.toString()).isZero();
+    assertThat(doctor.out()).contains("OK    clock", "WARN  keyspace    cannot tell: NOPERM", "'scan'",
+        "WARN  server      cannot tell: NOPERM", "'info'", "as a user that may also run SCAN, INFO and MEMORY");
+    assertThat(doctor.out() + doctor.err()).doesNotContain("Exception", "\tat ");
+
+    Titan.Result fix = Titan.run("doctor", "--fix", "--yes", "--redis", as);
+    assertThat(fix.exit()).isEqualTo(1);
+    assertThat(fix.err()).contains("cannot --fix", "'scan'").doesNotContain("\tat ");
+
+    Titan.Result nodes = Titan.run("nodes", "--redis", as, "-o", "json");
+    assertThat(nodes.exit()).as(nodes.toString()).isZero();
+    assertThat(nodes.out()).contains("\"n1\"");
+  }
+
+  @Test
   void unreachableRedisIsOneLineWithoutStackTrace() throws Exception {
     int port = RedisServer.freePort();
     Titan.Result r = Titan.run("nodes", "--redis", "redis://127.0.0.1:" + port, "--timeout", "2s");
