@@ -175,6 +175,15 @@ class CachedReadsTest {
     assertThat(t.redis().zrangeWithScores(log, 0, 0).get(0).getScore()).isEqualTo((double) (counter - 999));
     assertThat(t.redis().zscore(log, "n0")).isNull();
     assertThat(t.redis().zscore(log, "n1099")).isNotNull();
+
+    // a log grown by something else (50,000 members) does not break a change: it shrinks by
+    // 1,000 per change until it is back to its size
+    t.redis().eval("for i = 1, 50000 do redis.call('ZADD', KEYS[1], i, 'x' .. i) end", io.lettuce.core.ScriptOutputType.STATUS,
+        log);
+    writer.updateAddress("n5", "10.0.0.2:1").join();
+    assertThat(t.redis().zcard(log)).isEqualTo(50_000 + 1_000 + 1 - 1_000);
+    assertThat(reader.activeNodes().join()).filteredOn(n -> n.nodeId().equals("n5"))
+        .extracting(NodeInfo::address).containsExactly("10.0.0.2:1");
   }
 
   @Test

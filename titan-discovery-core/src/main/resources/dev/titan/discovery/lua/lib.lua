@@ -11,7 +11,8 @@ local function logChange(key, v, id)
     redis.call('ZADD', log, v, id)
   end
   local n = redis.call('ZCARD', log)
-  if n > 1000 then redis.call('ZREM', log, unpack(redis.call('ZRANGE', log, 0, n - 1001))) end
+  -- at most 1,000 trimmed per change (unpack has a stack limit): a log grown by hand shrinks over time
+  if n > 1000 then redis.call('ZREM', log, unpack(redis.call('ZRANGE', log, 0, math.min(n - 1001, 999)))) end
 end
 -- the next value of the change counter, the change of node id logged under it
 local function bump(key, nowMs, id)
