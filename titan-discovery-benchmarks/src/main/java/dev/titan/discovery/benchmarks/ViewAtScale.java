@@ -383,7 +383,6 @@ public final class ViewAtScale {
     return s;
   }
 
-
   private static Map<String, long[]> commandStats(RedisCommands<String, String> redis) {
     Map<String, long[]> out = new java.util.TreeMap<>();
     for (String line : redis.info("commandstats").split("\r?\n")) {
@@ -454,5 +453,4 @@ public final class ViewAtScale {
   private static String fmt(double d) {
     return BenchmarkMain.fmt(d);
   }
-
 }

@@ -3,6 +3,9 @@ package dev.titan.discovery.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -43,35 +46,20 @@ final class DoctorCommand implements Callable<Integer> {
       // sweeper lease seen is never the CLI's
       // a user with only the library's commands (docs/production.md) may not run SCAN, INFO or
       // MEMORY: those checks say they cannot tell, the others still run
-      Keyspace k;
-      CliException unread = null;
-      try {
-        k = Keyspace.read(ctx);
-      } catch (CliException e) {
-        if (!refused(e)) {
-          throw e;
-        }
-        k = null;
-        unread = e;
-      }
-      Keyspace ks = k;
-      CliException why = unread;
+      KeyspaceRead k = KeyspaceRead.of(ctx);
       results.add(guarded("server", checks::server));
       results.add(guarded("hash tag", checks::hashTag));
-      Check keyspace = ks == null ? cannotTell("keyspace", why) : ks.check();
+      Check keyspace = k.check("keyspace", Keyspace::check);
       results.add(keyspace);
-      results.add(ks == null ? cannotTell("sweeper", why) : guarded("sweeper", () -> checks.sweeper(ks.deadlines.size())));
-      results.add(ks == null ? cannotTell("typescript", why) : checks.typeScript(ks));
+      results.add(k.check("sweeper", ks -> checks.sweeper(ks.deadlines.size())));
+      results.add(k.check("typescript", checks::typeScript));
       results.add(guarded("clock", checks::clock));
       results.add(checks.acl());
-      results.add(ks == null ? cannotTell("memory", why) : guarded("memory", () -> checks.memory(ks)));
+      results.add(k.check("memory", checks::memory));
       if (!out.json()) {
         results.forEach(c -> c.print(out));
       }
-      if (fix && ks == null) {
-        throw new CliException(ExitCodes.ERROR, "cannot --fix: " + why.getMessage());
-      }
-      List<Keyspace.Fix> fixes = fix ? ks.fixes(ctx) : List.of();
+      List<Keyspace.Fix> fixes = fix ? k.fixes(ctx) : List.of();
       List<String> applied = new ArrayList<>();
       List<String> failed = new ArrayList<>();
       Check after = null;
@@ -124,13 +112,46 @@ final class DoctorCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * The keyspace as read, or why this user may not read it.
+   *
+   * @param keyspace the keyspace, or null when refused
+   * @param refusal what Redis refused, or null when read
+   */
+  private record KeyspaceRead(@Nullable Keyspace keyspace, @Nullable CliException refusal) {
+
+    static KeyspaceRead of(CliContext ctx) {
+      try {
+        return new KeyspaceRead(Keyspace.read(ctx), null);
+      } catch (CliException e) {
+        if (!refused(e)) {
+          throw e;
+        }
+        return new KeyspaceRead(null, e);
+      }
+    }
+
+    /** The check on the keyspace, or "cannot tell" when it could not be read. */
+    Check check(String name, Function<Keyspace, Check> check) {
+      Keyspace k = keyspace;
+      return k == null ? cannotTell(name, refusal) : guarded(name, () -> check.apply(k));
+    }
+
+    List<Keyspace.Fix> fixes(CliContext ctx) {
+      if (keyspace == null) {
+        throw new CliException(ExitCodes.ERROR, "cannot --fix: " + refusal.getMessage());
+      }
+      return keyspace.fixes(ctx);
+    }
+  }
+
   /** Whether Redis refused a command to this user (NOPERM), as opposed to any other failure. */
   private static boolean refused(CliException e) {
     return e.getMessage() != null && e.getMessage().contains("NOPERM");
   }
 
   /** The check, or "cannot tell" when this user may not run what it needs. */
-  private static Check guarded(String name, java.util.function.Supplier<Check> check) {
+  private static Check guarded(String name, Supplier<Check> check) {
     try {
       return check.get();
     } catch (CliException e) {
@@ -141,13 +162,12 @@ final class DoctorCommand implements Callable<Integer> {
     }
   }
 
-  private static Check cannotTell(String name, CliException e) {
-    String m = e.getMessage();
+  private static Check cannotTell(String name, @Nullable CliException e) {
+    String m = e == null ? "" : e.getMessage();
     int open = m.indexOf('(');
     int close = m.indexOf(')', open + 1);
     String reply = open >= 0 && close > open ? m.substring(open + 1, close) : m;
     return Check.warn(name, "cannot tell: " + reply, "run 'titan doctor' as a user that may also run SCAN, INFO and MEMORY "
         + "(an admin), or check this by hand");
   }
-
 }

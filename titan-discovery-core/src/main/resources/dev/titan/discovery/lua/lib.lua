@@ -1,15 +1,19 @@
 -- Helpers shared by register.lua, remove.lua and update.lua. Scripts.java puts this file in
 -- front of each of them when it loads them (Redis scripts cannot include one another).
+-- a registry key holding a value of the wrong type is corruption: replace it rather than fail forever
+local function write(cmd, key, ...)
+  if not pcall(redis.call, cmd, key, ...) then
+    redis.call('DEL', key)
+    redis.call(cmd, key, ...)
+  end
+end
 -- The change log, {version key}:log: a sorted set of the ids changed last, each scored with the
 -- version of its latest change, the newest 1,000 ids. A reader holding node data read at version w
 -- re-reads only the ids scored above w, and only when the log answers for all of (w, counter]:
 -- its newest score is the counter and its lowest is at most w + 1 (what was trimmed is older).
 local function logChange(key, v, id)
   local log = key .. ':log'
-  if not pcall(redis.call, 'ZADD', log, v, id) then -- not a sorted set: start it again
-    redis.call('DEL', log)
-    redis.call('ZADD', log, v, id)
-  end
+  write('ZADD', log, v, id)
   local n = redis.call('ZCARD', log)
   -- at most 1,000 trimmed per change (unpack has a stack limit): a log grown by hand shrinks over time
   if n > 1000 then redis.call('ZREM', log, unpack(redis.call('ZRANGE', log, 0, math.min(n - 1001, 999)))) end
@@ -34,13 +38,6 @@ end
 -- (they read the node again) but that is no join or departure of its own for listeners
 local function announce(channel, v, id)
   redis.call('PUBLISH', channel .. ':seq', string.format('%d', v) .. '* ' .. id)
-end
--- a registry key holding a value of the wrong type is corruption: replace it rather than fail forever
-local function write(cmd, key, ...)
-  if not pcall(redis.call, cmd, key, ...) then
-    redis.call('DEL', key)
-    redis.call(cmd, key, ...)
-  end
 end
 -- a services JSON array decoded, or nil when the text is not one
 local function decodeServices(raw)

@@ -206,15 +206,13 @@ final class CachedReads {
     CompletableFuture<Long> n = nodes.toCompletableFuture();
     CompletableFuture<Long> z = deadlines.toCompletableFuture();
     CompletableFuture<Long> f = foreign.toCompletableFuture();
-    // the changes since the value last seen, and the log's lowest entry (an error: no log)
+    // the changes since the value last seen, and the log's lowest entry
     CompletableFuture<@Nullable List<ScoredValue<String>>> changed = seen > 0
-        ? commands.zrangebyscoreWithScores(keys.versionLog(),
-            Range.from(Range.Boundary.excluding(seen), Range.Boundary.<Long>unbounded()), Limit.create(0, CHUNK))
-            .toCompletableFuture().<@Nullable List<ScoredValue<String>>>thenApply(l -> l).exceptionally(e -> null)
+        ? orNull(commands.zrangebyscoreWithScores(keys.versionLog(),
+            Range.from(Range.Boundary.excluding(seen), Range.Boundary.<Long>unbounded()), Limit.create(0, CHUNK)))
         : CompletableFuture.completedFuture(null);
     CompletableFuture<@Nullable List<ScoredValue<String>>> lowest = seen > 0
-        ? commands.zrangeWithScores(keys.versionLog(), 0, 0)
-            .toCompletableFuture().<@Nullable List<ScoredValue<String>>>thenApply(l -> l).exceptionally(e -> null)
+        ? orNull(commands.zrangeWithScores(keys.versionLog(), 0, 0))
         : CompletableFuture.completedFuture(null);
     return CompletableFuture.allOf(v, n, z, f, changed, lowest).handle((x, e) -> {
       if (e != null) { // a key of the wrong type: read everything, keep nothing
@@ -232,6 +230,11 @@ final class CachedReads {
     });
   }
 
+  /** A log query's reply, or null when it failed (a key of the wrong type: no log). */
+  private static CompletableFuture<@Nullable List<ScoredValue<String>>> orNull(RedisFuture<List<ScoredValue<String>>> f) {
+    return f.toCompletableFuture().<@Nullable List<ScoredValue<String>>>thenApply(l -> l).exceptionally(e -> null);
+  }
+
   /** The counter value last read (entries of older values were re-stamped or dropped then). */
   private volatile long latest;
 
@@ -239,7 +242,7 @@ final class CachedReads {
    * The ids changed in ({@code seen}, {@code counter}] with the value of their latest change, or
    * null when the log does not answer for all of that range.
    */
-  static @Nullable Map<String, Long> changesSince(long seen, long counter,
+  private static @Nullable Map<String, Long> changesSince(long seen, long counter,
       @Nullable List<ScoredValue<String>> changed, @Nullable List<ScoredValue<String>> lowest) {
     if (seen <= 0 || counter <= seen || changed == null || lowest == null || changed.isEmpty() || lowest.isEmpty()
         || changed.size() >= CHUNK) {
