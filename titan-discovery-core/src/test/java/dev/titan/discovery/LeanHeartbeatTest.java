@@ -73,8 +73,9 @@ class LeanHeartbeatTest extends RedisTestBase {
     assertThat(t.redis().exists(t.prefix + ":nodes:unknown")).isZero();
     // one call for the first renewal, then calls of at most 64 of those that queued behind it;
     // how many queue behind each call depends on how fast Redis answers while this loop is still
-    // asking (the exact count, with the sender held, is the next test's)
-    assertThat(calls).as("script calls for 301 renewals").isLessThanOrEqualTo(30);
+    // asking (the exact count, with the sender held, is the next test's): usually under 30, once
+    // 63 in a CI run; one call per renewal would be 301
+    assertThat(calls).as("script calls for 301 renewals").isLessThanOrEqualTo(150);
     for (int i = 0; i < 300; i += 37) {
       assertThat(t.redis().pttl(t.prefix + ":heartbeat:n" + i)).isGreaterThan(50_000);
     }
