@@ -160,7 +160,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
         }
       }, this::ownEvent);
     }
-    Sweeper sweeper = new Sweeper(writer, scheduler, () -> node.get().nodeId());
+    Sweeper sweeper = new Sweeper(writer, scheduler, () -> node.get().nodeId(), options.heartbeatTtl());
     ConfirmedActiveNodes activeNodes = new ConfirmedActiveNodes(() -> view, reader, writer, link.commands(), keys);
     Parts p = new Parts(link, writer, reader, registrar, subscription, sweeper, activeNodes);
     boolean registerNow;

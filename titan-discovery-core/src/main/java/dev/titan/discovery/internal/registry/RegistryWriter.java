@@ -238,8 +238,10 @@ public final class RegistryWriter {
    * @param due whether the sweep script has work: a deadline passes within {@link
    *     #LOOK_AHEAD_MILLIS}, nodes wait to be adopted (index:nodes larger than index:deadlines), or
    *     the check could not tell (a key of the wrong type)
+   * @param millisToEarliest how long until the earliest deadline in index:deadlines passes, in
+   *     Redis server time ({@link Long#MAX_VALUE} when there is none or the check could not tell)
    */
-  public record SweepCheck(@Nullable String holder, boolean due) {}
+  public record SweepCheck(@Nullable String holder, boolean due, long millisToEarliest) {}
 
   /**
    * The lease holder's look between sweeps, in native commands sent together (one round trip, no
@@ -260,21 +262,52 @@ public final class RegistryWriter {
         .toCompletableFuture();
     CompletableFuture<Long> nodes = commands.scard(keys.nodesIndex()).toCompletableFuture();
     CompletableFuture<Long> deadlines = commands.zcard(keys.deadlines()).toCompletableFuture();
-    CompletableFuture<String> holder = commands.get(keys.sweeperLease()).toCompletableFuture();
+    CompletableFuture<@Nullable String> holder = commands.get(keys.sweeperLease()).toCompletableFuture();
     CompletableFuture<Boolean> extended = commands.pexpire(keys.sweeperLease(), leaseMillis).toCompletableFuture();
     return CompletableFuture.allOf(time, holder, extended).thenApply(v -> {
       boolean due;
+      long toEarliest = Long.MAX_VALUE;
       try {
         List<String> t = time.join();
         long now = Long.parseLong(t.get(0)) * 1000 + Long.parseLong(t.get(1)) / 1000;
         List<ScoredValue<String>> earliest = first.join();
-        due = nodes.join() > deadlines.join()
-            || (!earliest.isEmpty() && earliest.get(0).getScore() <= now + LOOK_AHEAD_MILLIS);
+        if (!earliest.isEmpty()) {
+          toEarliest = (long) earliest.get(0).getScore() - now;
+        }
+        due = nodes.join() > deadlines.join() || toEarliest <= LOOK_AHEAD_MILLIS;
       } catch (RuntimeException e) { // a key of the wrong type: the script copes with it
         due = true;
+        toEarliest = Long.MAX_VALUE;
       }
-      return new SweepCheck(holder.join(), due);
+      return new SweepCheck(holder.join(), due, toEarliest);
     });
+  }
+
+  /**
+   * What the lease holder's keep-alive found.
+   *
+   * @param holder who held the lease when it was extended (null: it had run out)
+   * @param adopt whether nodes wait to be adopted (index:nodes larger than index:deadlines), or
+   *     the keep-alive could not tell (a key of the wrong type)
+   */
+  public record KeepAlive(@Nullable String holder, boolean adopt) {}
+
+  /**
+   * The lease holder's keep-alive between its checks, native commands in one round trip: the
+   * lease's holder read and the lease extended by {@code leaseMillis} (unconditional, as in {@link
+   * #sweepCheck}), and the sizes of index:nodes and index:deadlines, so that nodes written by the
+   * TypeScript implementation are adopted within a keep-alive rather than a check.
+   *
+   * @param leaseMillis the lease's length
+   * @return what the keep-alive found
+   */
+  public CompletableFuture<KeepAlive> sweeperKeepAlive(long leaseMillis) {
+    CompletableFuture<@Nullable String> holder = commands.get(keys.sweeperLease()).toCompletableFuture();
+    CompletableFuture<Boolean> extended = commands.pexpire(keys.sweeperLease(), leaseMillis).toCompletableFuture();
+    CompletableFuture<Long> nodes = commands.scard(keys.nodesIndex()).toCompletableFuture();
+    CompletableFuture<Long> deadlines = commands.zcard(keys.deadlines()).toCompletableFuture();
+    return holder.thenCombine(extended, (h, x) -> h).thenCombine(
+        nodes.thenCombine(deadlines, (n, z) -> n > z).exceptionally(e -> true), KeepAlive::new);
   }
 
   /**

@@ -12,13 +12,15 @@ import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The sweeper lease on a real Redis: the holder sweeps every period, the others only look at the
+ * The sweeper lease on a real Redis: the holder checks for work at the earliest deadline (within a
+ * period and the longest gap) and keeps its lease alive in between, the others only look at the
  * lease (one GET) near the lease period with jitter, and take over once it is released.
  */
 @ExtendWith(RedisServerExtension.class)
@@ -49,8 +51,9 @@ class SweeperLeaseTest {
     client.shutdown();
   }
 
+  /** A sweeper that checks every period (its longest gap is one period): the old cadence. */
   private Sweeper sweeper(String id) {
-    return new Sweeper(writer, scheduler, () -> id, PERIOD, LEASE, () -> 0.5);
+    return new Sweeper(writer, scheduler, () -> id, PERIOD, LEASE, PERIOD, () -> 0.5, System::nanoTime);
   }
 
   @Test
@@ -67,6 +70,7 @@ class SweeperLeaseTest {
     assertThat(b.sweeps()).isZero();
     // the holder keeps its cadence: many looks for each of b's polls (a's delay 40 ms, b's 400 ms)
     assertThat(a.polls()).isGreaterThan(2 * b.polls());
+    assertThat(a.keepAlives()).isZero(); // a check every period extends the lease: no keep-alive needed
 
     a.stop().join();
     assertThat(connection.sync().get(keys.sweeperLease())).isNull();
@@ -103,28 +107,108 @@ class SweeperLeaseTest {
   }
 
   @Test
-  void aHolderAdoptsANodeWrittenWithoutOurIndexes() {
-    Sweeper a = sweeper("a");
+  void aHolderAdoptsANodeWrittenWithoutOurIndexesAtAKeepAliveWithoutACheck() {
+    AtomicLong clock = new AtomicLong(); // frozen: after taking the lease, a only keeps it alive
+    Sweeper a = new Sweeper(writer, scheduler, () -> "a", PERIOD, LEASE, Duration.ofSeconds(30), () -> 0.5, clock::get);
     a.start();
-    await().atMost(Duration.ofSeconds(5)).until(() -> a.checks() >= 2);
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.keepAlives() >= 2);
+    long checks = a.checks();
     // a TypeScript-written node: hash, heartbeat, index:nodes, no deadline
     String id = "ts-node";
     connection.sync().hset(keys.node(id), java.util.Map.of("address", "10.0.0.3:80", "services", "[]", "timestamp", "1"));
     connection.sync().psetex(keys.heartbeat(id), 60_000, "1");
     connection.sync().sadd(keys.nodesIndex(), id);
     await().atMost(Duration.ofSeconds(5)).until(() -> connection.sync().zscore(keys.deadlines(), id) != null);
+    assertThat(a.checks()).isEqualTo(checks);
+    a.stop().join();
+  }
+
+  @Test
+  void aHolderWithNoDeadlineNearOnlyKeepsItsLeaseAliveUntilTheDeadlineNearsOrTheLongestGapPasses() {
+    RegistryWriter longLived = new RegistryWriter(connection.async(), keys, 60_000, "");
+    longLived.register("alive", "10.0.0.1:80", java.util.List.of()).join();
+    AtomicLong clock = new AtomicLong(); // the sweeper's time: it only moves when the test moves it
+    Sweeper a = new Sweeper(writer, scheduler, () -> "a", PERIOD, LEASE, Duration.ofSeconds(30), () -> 0.5, clock::get);
+    a.start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.sweeps() >= 1); // took the lease: next check after a period
+    assertThat(a.checks()).isZero();
+    clock.addAndGet(PERIOD.toNanos());
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.checks() == 1);
+    long sweeps = a.sweeps();
+    // the check found the earliest deadline about 60 s away: the next check comes after the
+    // longest gap (30 s); meanwhile only keep-alives, and the lease stays a's
+    long keepAlives = a.keepAlives();
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.keepAlives() >= keepAlives + 5);
+    assertThat(a.checks()).isEqualTo(1);
+    assertThat(a.sweeps()).isEqualTo(sweeps);
+    assertThat(connection.sync().get(keys.sweeperLease())).isEqualTo("a");
+    assertThat(connection.sync().pttl(keys.sweeperLease())).isGreaterThan(LEASE.toMillis() / 4);
+    clock.addAndGet(Duration.ofSeconds(29).toNanos());
+    long more = a.keepAlives();
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.keepAlives() >= more + 3);
+    assertThat(a.checks()).isEqualTo(1);
+    clock.addAndGet(Duration.ofSeconds(1).toNanos()); // the longest gap has passed
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.checks() == 2);
+
+    // a node registered now with a deadline within the look-ahead: the check after it sweeps
+    RegistryWriter shortLived = new RegistryWriter(connection.async(), keys, 200, "");
+    shortLived.register("dead", "10.0.0.2:80", java.util.List.of()).join();
+    clock.addAndGet(Duration.ofSeconds(30).toNanos());
+    // after a sweep the holder looks again one period later: move its clock on until it is gone
+    await().atMost(Duration.ofSeconds(5)).until(() -> {
+      clock.addAndGet(PERIOD.toNanos());
+      return !connection.sync().sismember(keys.nodesIndex(), "dead");
+    });
+    assertThat(a.sweeps()).isGreaterThan(sweeps);
+    assertThat(connection.sync().sismember(keys.nodesIndex(), "alive")).isTrue();
+    a.stop().join();
+  }
+
+  @Test
+  void aHolderWhoseLeaseWasTakenStepsDownAtItsNextKeepAlive() {
+    AtomicLong clock = new AtomicLong();
+    Sweeper a = new Sweeper(writer, scheduler, () -> "a", PERIOD, LEASE, Duration.ofSeconds(30), () -> 0.5, clock::get);
+    a.start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.sweeps() >= 1);
+    long keepAlives = a.keepAlives();
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.keepAlives() > keepAlives);
+    connection.sync().psetex(keys.sweeperLease(), 60_000, "b"); // another node holds it now
+    long looks = a.polls() - a.checks() - a.keepAlives();
+    // a learns it at its next keep-alive and steps down: its ticks are plain looks at the lease again
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.polls() - a.checks() - a.keepAlives() > looks);
+    // that keep-alive extended b's lease by a's length (unconditional, harmless: removals are
+    // atomic); b, which does not renew here, loses it when it runs out, and a takes it again
+    assertThat(connection.sync().pttl(keys.sweeperLease())).isLessThanOrEqualTo(LEASE.toMillis());
+    await().atMost(Duration.ofSeconds(5)).until(() -> "a".equals(connection.sync().get(keys.sweeperLease())));
     a.stop().join();
   }
 
   @Test
   void nonHoldersPollNearTheLeasePeriodWithJitter() {
     double[] next = {0.0};
-    Sweeper s = new Sweeper(writer, scheduler, () -> "x", Duration.ofMillis(500), Duration.ofSeconds(2), () -> next[0]);
-    assertThat(s.nextDelayMillis(true)).isEqualTo(500);
-    assertThat(s.nextDelayMillis(false)).isEqualTo(1500);
+    Sweeper s = new Sweeper(writer, scheduler, () -> "x", Duration.ofMillis(500), Duration.ofSeconds(4),
+        Duration.ofSeconds(13), () -> next[0], System::nanoTime);
+    assertThat(s.pollDelayMillis()).isEqualTo(3000);
     next[0] = 0.5;
-    assertThat(s.nextDelayMillis(false)).isEqualTo(2000);
+    assertThat(s.pollDelayMillis()).isEqualTo(4000);
     next[0] = 0.999;
-    assertThat(s.nextDelayMillis(false)).isBetween(2490L, 2500L);
+    assertThat(s.pollDelayMillis()).isBetween(4990L, 5000L);
+  }
+
+  @Test
+  void theHolderChecksAtTheEarliestDeadlineLessTheLookAheadWithinPeriodAndLongestGap() {
+    Sweeper s = new Sweeper(writer, scheduler, () -> "x", Duration.ofMillis(500), Duration.ofSeconds(4),
+        Duration.ofSeconds(13), () -> 0.5, System::nanoTime);
+    long lookAhead = RegistryWriter.LOOK_AHEAD_MILLIS;
+    assertThat(s.checkDelayMillis(Long.MAX_VALUE)).isEqualTo(13_000); // no deadline at all
+    assertThat(s.checkDelayMillis(60_000)).isEqualTo(13_000);
+    assertThat(s.checkDelayMillis(5_000)).isEqualTo(5_000 - lookAhead);
+    assertThat(s.checkDelayMillis(lookAhead + 100)).isEqualTo(500); // never sooner than a period
+    assertThat(s.checkDelayMillis(-2_000)).isEqualTo(500); // overdue (the sweep found it alive)
+    // the longest gap from the TTL: a node registered right after a check with the holder's TTL
+    // is looked at before its deadline less the look-ahead
+    assertThat(Sweeper.maxGap(Duration.ofSeconds(15), Duration.ofMillis(500)))
+        .isEqualTo(Duration.ofMillis(15_000 - lookAhead - 500));
+    assertThat(Sweeper.maxGap(Duration.ofSeconds(1), Duration.ofMillis(500))).isEqualTo(Duration.ofMillis(500));
   }
 }
