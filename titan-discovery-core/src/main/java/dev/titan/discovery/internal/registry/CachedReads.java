@@ -53,7 +53,9 @@ import org.jspecify.annotations.Nullable;
  * to the value last seen (its lowest score at most one above); otherwise (trimmed, deleted, a
  * counter moved by hand) every node is read again.
  *
- * <p>The data read before answers when the counter is the one it was read at and nothing escapes
+ * <p>The data read before answers when no change since it was read names its node (a counter
+ * move drops the entries of the nodes its changes name, O(changes); every entry when the log
+ * cannot vouch) and nothing escapes
  * the counter: every node in {@code index:nodes} has a deadline (none written by the TypeScript
  * implementation awaits adoption) and none is adopted from it (those change without a bump), the
  * same conditions under which a local view is confirmed. Otherwise, and for ids not read before,
@@ -62,8 +64,8 @@ import org.jspecify.annotations.Nullable;
  * one flush per chunk; a service's missing members by {@code HMGET} each.
  *
  * <p>The counter is read before the data it vouches for, so data read after a concurrent change
- * is kept under the older counter value and read again by the next call, which sees the counter
- * moved: never the other way round. A node written by another client without a bump (by hand, or
+ * is kept under the older counter value and read again by the next call, whose change log names
+ * the node: never the other way round. A node written by another client without a bump (by hand, or
  * by a Redis restored from an older snapshot) is not noticed until the counter moves; the data
  * read before is dropped whenever the connection is re-established ({@link #connectionRestored}).
  *
@@ -80,7 +82,12 @@ final class CachedReads {
   private final RedisClusterAsyncCommands<String, String> commands;
   private final Keys keys;
   private final SortArgs light;
-  /** Node data read at a counter value: entries of another value are stale. */
+  /**
+   * Node data read at a counter value, each entry current: an entry is put only at the counter
+   * value last seen, and dropped when a later value's change log names its node (or everything is
+   * dropped when the log cannot vouch), so that a counter move costs O(changes), not a pass over
+   * every entry.
+   */
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
   /** Every member of {@code index:nodes} as of a full read at a counter value, or null. */
   private volatile @Nullable Members members;
@@ -88,7 +95,15 @@ final class CachedReads {
 
   private record Entry(long version, NodeInfo node) {}
 
-  private record Members(long version, List<String> ids) {}
+  private record Members(long version, List<String> ids, Set<String> idSet) {
+    Members(long version, List<String> ids) {
+      this(version, ids, new HashSet<>(ids));
+    }
+
+    Members at(long counter) {
+      return new Members(counter, ids, idSet);
+    }
+  }
 
   /**
    * What one call read first: the counter, the size of {@code index:nodes}, and whether data read
@@ -235,7 +250,7 @@ final class CachedReads {
     return f.toCompletableFuture().<@Nullable List<ScoredValue<String>>>thenApply(l -> l).exceptionally(e -> null);
   }
 
-  /** The counter value last read (entries of older values were re-stamped or dropped then). */
+  /** The counter value last read, set once the entries are current at it (under this's lock). */
   private volatile long latest;
 
   /**
@@ -260,44 +275,41 @@ final class CachedReads {
 
   /**
    * The counter moved from {@code seen} (what the call sent its log query from) to {@code
-   * counter}: node data of nodes that did not change since it was read is re-stamped with the new
-   * value, the rest dropped; everything is dropped when the log does not answer.
+   * counter}: the entries of the nodes changed since are dropped, the others stand; everything is
+   * dropped when the log does not answer. O(changes). {@link #latest} moves last, so that a
+   * concurrent call which sees it at {@code counter} finds the entries current.
    */
   private synchronized void advance(long seen, long counter, @Nullable Map<String, Long> changes) {
-    if (counter == latest) {
-      return; // another call advanced already
+    if (counter == latest || (changes != null && counter < latest)) {
+      return; // another call advanced already (to here, or further)
     }
-    latest = counter;
     Members m = members;
     if (changes == null) {
-      entries.clear(); // entries of another value are never used; this bounds them
-      return;
-    }
-    for (Map.Entry<String, Entry> me : entries.entrySet()) {
-      Entry e = me.getValue();
-      if (e.version() >= counter) {
-        continue;
-      }
-      Long c = changes.get(me.getKey());
-      if (e.version() < seen || (c != null && c > e.version())) {
-        entries.remove(me.getKey(), e);
-      } else {
-        entries.replace(me.getKey(), e, new Entry(counter, e.node()));
+      entries.clear();
+    } else {
+      // every entry was put at a value the log covers up to now (entries are put only at the
+      // latest value, and every move of it since ran through here with the changes since `seen`,
+      // at most the latest value then): an entry older than its node's latest change is stale
+      for (Map.Entry<String, Long> c : changes.entrySet()) {
+        Entry e = entries.get(c.getKey());
+        if (e != null && e.version() < c.getValue()) {
+          entries.remove(c.getKey(), e);
+        }
       }
     }
     if (m != null && m.version() < counter) {
-      boolean same = m.version() >= seen;
+      boolean same = changes != null && m.version() >= seen;
       if (same) { // every id changed since is a member still (a join is a new id; SCARD tells a departure)
-        Set<String> ids = new HashSet<>(m.ids());
         for (Map.Entry<String, Long> c : changes.entrySet()) {
-          if (c.getValue() > m.version() && !ids.contains(c.getKey())) {
+          if (c.getValue() > m.version() && !m.idSet().contains(c.getKey())) {
             same = false;
             break;
           }
         }
       }
-      members = same ? new Members(counter, m.ids()) : null;
+      members = same ? m.at(counter) : null;
     }
+    latest = counter;
   }
 
   private List<CompletableFuture<List<KeyValue<String, String>>>> heartbeats(List<String> ids) {
@@ -347,7 +359,7 @@ final class CachedReads {
     List<String> missing = new ArrayList<>();
     for (String id : ids) {
       Entry e = entries.get(id);
-      if (s.usable() && e != null && e.version() == s.version()) {
+      if (s.usable() && e != null) { // current: a change since it was read dropped it
         known.put(id, e.node());
       } else {
         missing.add(id);
@@ -396,13 +408,30 @@ final class CachedReads {
         NodeInfo node = toNode(ids.get(i), r.join());
         if (node != null) {
           known.put(ids.get(i), node);
-          if (s.usable()) {
-            entries.put(ids.get(i), new Entry(s.version(), node));
-          }
         }
+      }
+      if (s.usable()) {
+        keep(s.version(), known, ids);
       }
       return null;
     });
+  }
+
+  /**
+   * Keeps the data of {@code ids} read at counter value {@code version}, only if that is still
+   * the latest value: data read at an older one may predate a change whose log entry was already
+   * applied (and not kept), so it is left to the next read.
+   */
+  private synchronized void keep(long version, Map<String, NodeInfo> known, List<String> ids) {
+    if (version != latest) {
+      return;
+    }
+    for (String id : ids) {
+      NodeInfo node = known.get(id);
+      if (node != null) {
+        entries.put(id, new Entry(version, node));
+      }
+    }
   }
 
   /** One step of a full read: its ids, their heartbeat values and the data read. */
