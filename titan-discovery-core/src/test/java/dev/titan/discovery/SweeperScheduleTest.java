@@ -66,6 +66,10 @@ class SweeperScheduleTest {
 
   /** Kills the child, then waits for its one NODE_DEREGISTERED; returns how long after its TTL it came. */
   private long killAndAwaitRemoval(Process child, String id) throws Exception {
+    return killAndAwaitRemoval(child, id, TTL.toMillis());
+  }
+
+  private long killAndAwaitRemoval(Process child, String id, long ttlMillis) throws Exception {
     long clientsBefore = t.redis().clientList().strip().lines().count();
     child.destroyForcibly(); // SIGKILL: no deregistration, no lease release
     child.waitFor();
@@ -80,7 +84,7 @@ class SweeperScheduleTest {
         .filter(x -> x.type() == DiscoveryEvent.Type.NODE_DEREGISTERED && x.nodeId().equals(id)).findFirst().orElseThrow();
     assertThat(e.address()).as("the sweeper kept its address before its hash expired").isEqualTo("10.7.7.7:7000");
     assertThat(t.keys()).noneMatch(k -> k.endsWith(":" + id));
-    return e.timestamp() - lastHeartbeat - TTL.toMillis();
+    return e.timestamp() - lastHeartbeat - ttlMillis;
   }
 
   @Test
@@ -94,6 +98,24 @@ class SweeperScheduleTest {
       long late = killAndAwaitRemoval(child, "child-1");
       System.out.printf("Killed node, holder checking by deadlines: NODE_DEREGISTERED %d ms after its TTL (TTL %d ms)%n",
           late, TTL.toMillis());
+      assertThat(late).as("never before the TTL").isGreaterThanOrEqualTo(-50);
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
+  @Test
+  void aNewcomerWithAShorterTtlThanTheHoldersIsRemovedOnceWithItsAddress() throws Exception {
+    watcher();
+    watcher();
+    await().atMost(Duration.ofSeconds(10)).until(() -> lease() != null);
+    // TTL 3 s against the holder's 12 s: the holder's longest gap (10.5 s) is longer than this
+    // node's whole life; its NODE_REGISTERED brings the holder's next check forward
+    Process child = NodeProcessMain.spawn(t.server.uri(), t.prefix, t.channel, "short-1", "1000", "3000");
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> logs.stream().allMatch(l -> l.has(DiscoveryEvent.Type.NODE_REGISTERED, "short-1")));
+      long late = killAndAwaitRemoval(child, "short-1", 3000);
+      System.out.printf("Killed newcomer with a shorter TTL: NODE_DEREGISTERED %d ms after its TTL (TTL 3000 ms)%n", late);
       assertThat(late).as("never before the TTL").isGreaterThanOrEqualTo(-50);
     } finally {
       child.destroyForcibly();

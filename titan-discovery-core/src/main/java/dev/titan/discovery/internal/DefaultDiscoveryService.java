@@ -151,6 +151,7 @@ public final class DefaultDiscoveryService implements DiscoveryService {
     if (registrar != null) {
       link.onReconnect(registrar::connectionRestored);
     }
+    Sweeper sweeper = new Sweeper(writer, scheduler, () -> node.get().nodeId(), options.heartbeatTtl());
     EventSubscription subscription = null;
     if (link.pubSub() != null) {
       subscription = new EventSubscription(link.pubSub(), options.pubSubChannel(), () -> node.get().nodeId(), hub, () -> {
@@ -158,9 +159,8 @@ public final class DefaultDiscoveryService implements DiscoveryService {
         if (v != null) {
           v.resubscribed();
         }
-      }, this::ownEvent);
+      }, this::ownEvent, sweeper::registrationSeen);
     }
-    Sweeper sweeper = new Sweeper(writer, scheduler, () -> node.get().nodeId(), options.heartbeatTtl());
     ConfirmedActiveNodes activeNodes = new ConfirmedActiveNodes(() -> view, reader, writer, link.commands(), keys);
     Parts p = new Parts(link, writer, reader, registrar, subscription, sweeper, activeNodes);
     boolean registerNow;

@@ -40,6 +40,7 @@ public final class EventSubscription {
   private final AtomicLong received = new AtomicLong();
   private final Listener listener = new Listener();
   private final String sequenceChannel;
+  private final Runnable onRegistered;
   private volatile @Nullable Observer observer;
 
   /**
@@ -100,6 +101,31 @@ public final class EventSubscription {
       EventHub hub,
       Runnable onResubscribed,
       java.util.function.Consumer<DiscoveryEvent> ownEvents) {
+    this(connection, channel, ownNodeId, hub, onResubscribed, ownEvents, () -> {});
+  }
+
+  /**
+   * Creates the subscription; nothing happens before {@link #start()}.
+   *
+   * @param connection the pub/sub connection
+   * @param channel the events channel
+   * @param ownNodeId this node's id (events about it go to {@code ownEvents}, not to listeners)
+   * @param hub where events go
+   * @param onResubscribed called (on the hub thread) after each re-subscription
+   * @param ownEvents told (on the hub thread) of events about this node, such as a status an
+   *     operator set
+   * @param onRegistered called on the connection's I/O thread for every NODE_REGISTERED, this
+   *     node's own included (the sweeper's cue to look for a new deadline); it must be quick
+   */
+  public EventSubscription(
+      StatefulRedisPubSubConnection<String, String> connection,
+      String channel,
+      Supplier<String> ownNodeId,
+      EventHub hub,
+      Runnable onResubscribed,
+      java.util.function.Consumer<DiscoveryEvent> ownEvents,
+      Runnable onRegistered) {
+    this.onRegistered = onRegistered;
     this.ownEvents = ownEvents;
     this.connection = connection;
     this.channel = channel;
@@ -193,6 +219,9 @@ public final class EventSubscription {
       Observer o = observer;
       if (channel.equals(ch)) {
         DiscoveryEvent event = WireCodec.decodeEvent(message);
+        if (event != null && event.type() == DiscoveryEvent.Type.NODE_REGISTERED) {
+          onRegistered.run();
+        }
         if (o != null) {
           try {
             o.onEvent(event);

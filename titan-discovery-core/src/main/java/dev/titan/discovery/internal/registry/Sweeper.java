@@ -7,6 +7,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
@@ -36,8 +37,11 @@ import org.slf4j.LoggerFactory;
  *       deadlines later. A node registered after the check has its deadline at its registration
  *       plus its TTL; the longest gap, its TTL minus the look-ahead and one period (at least
  *       {@link #PERIOD}), leaves the holder's next check in time for every node whose TTL is at
- *       least the holder's own (a fleet usually shares one TTL). A node with a shorter TTL that
- *       dies before that check waits at most the longest gap.
+ *       least the holder's own (a fleet usually shares one TTL). A registration heard on the
+ *       events channel ({@link #registrationSeen}) brings the check to the holder's next tick, so
+ *       that a newcomer with a shorter TTL is looked at in time too; without pub/sub (or from a
+ *       writer that publishes nothing), a node with a shorter TTL that dies before that check
+ *       waits at most the longest gap.
  *   <li>Between checks, a <em>keep-alive</em> every half {@link #LEASE} ({@link
  *       RegistryWriter#sweeperKeepAlive}: GET and PEXPIRE of the lease, SCARD and ZCARD), which
  *       also finds TypeScript-written nodes to adopt.
@@ -75,6 +79,7 @@ public final class Sweeper {
   private boolean failing; // only touched by one tick at a time
   private volatile boolean holding; // written by one tick at a time: the last tick held the lease
   private volatile long checkAtNanos; // the holder's next check (nanoClock); written by one tick at a time
+  private final AtomicBoolean registered = new AtomicBoolean(); // a NODE_REGISTERED heard since the last tick
   private boolean stopped; // guarded by this
 
   /**
@@ -220,7 +225,8 @@ public final class Sweeper {
         return;
       }
       polls.incrementAndGet();
-      if (holding && nanoClock.getAsLong() - checkAtNanos >= -TimeUnit.MILLISECONDS.toNanos(1)) {
+      boolean newcomer = registered.getAndSet(false); // a registration since the last tick
+      if (holding && (newcomer || nanoClock.getAsLong() - checkAtNanos >= -TimeUnit.MILLISECONDS.toNanos(1))) {
         checks.incrementAndGet();
         round = writer.sweepCheck(me, leaseMillis)
             .handle((check, e) -> e != null ? new RegistryWriter.SweepCheck(null, true, Long.MAX_VALUE) : check)
@@ -255,6 +261,15 @@ public final class Sweeper {
       holding = Boolean.TRUE.equals(holder);
       schedule(holding ? holderDelayMillis() : pollDelayMillis());
     });
+  }
+
+  /**
+   * A NODE_REGISTERED was heard (pub/sub): the holder checks at its next tick, within half a
+   * {@link #LEASE}, instead of at the earliest deadline it knew, so that a newcomer whose TTL is
+   * shorter than the holder's is looked at in time too. Quick: called on a Redis I/O thread.
+   */
+  public void registrationSeen() {
+    registered.set(true);
   }
 
   private void checkAt(long delayMillis) {

@@ -165,6 +165,29 @@ class SweeperLeaseTest {
   }
 
   @Test
+  void aRegistrationHeardBringsTheHoldersNextCheckToItsNextTick() {
+    RegistryWriter longLived = new RegistryWriter(connection.async(), keys, 60_000, "");
+    longLived.register("alive", "10.0.0.1:80", java.util.List.of()).join();
+    AtomicLong clock = new AtomicLong(); // frozen: without the cue, a holds its lease and never checks
+    Sweeper a = new Sweeper(writer, scheduler, () -> "a", PERIOD, LEASE, Duration.ofSeconds(30), () -> 0.5, clock::get);
+    a.start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.keepAlives() >= 2);
+    long checks = a.checks();
+    // a newcomer with a TTL far shorter than anything a has seen, and its NODE_REGISTERED heard
+    RegistryWriter shortLived = new RegistryWriter(connection.async(), keys, 200, "");
+    shortLived.register("short", "10.0.0.2:80", java.util.List.of()).join();
+    a.registrationSeen();
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.checks() > checks);
+    // the check found its deadline within the look-ahead and swept: it is gone once it expired
+    await().atMost(Duration.ofSeconds(5)).until(() -> {
+      clock.addAndGet(PERIOD.toNanos()); // the sweep's follow-up checks come a period apart
+      return !connection.sync().sismember(keys.nodesIndex(), "short");
+    });
+    assertThat(connection.sync().sismember(keys.nodesIndex(), "alive")).isTrue();
+    a.stop().join();
+  }
+
+  @Test
   void aHolderWhoseLeaseWasTakenStepsDownAtItsNextKeepAlive() {
     AtomicLong clock = new AtomicLong();
     Sweeper a = new Sweeper(writer, scheduler, () -> "a", PERIOD, LEASE, Duration.ofSeconds(30), () -> 0.5, clock::get);
