@@ -28,8 +28,15 @@ public final class VersionRange {
   private static final int MAX_CACHED_VERSIONS = 10_000;
   private static final ConcurrentHashMap<String, Optional<Semver>> VERSIONS = new ConcurrentHashMap<>();
 
+  private static final int MAX_CACHED_RANGES = 1_000;
+  /** Ranges parsed before, by their text: a query built per call re-uses the verdicts below. */
+  private static final ConcurrentHashMap<String, VersionRange> PARSED = new ConcurrentHashMap<>();
+  private static final int MAX_VERDICTS = 1_000;
+
   private final String text;
   private final RangesList ranges;
+  /** This range's verdict per version string seen: a fleet has few distinct versions. */
+  private final ConcurrentHashMap<String, Boolean> verdicts = new ConcurrentHashMap<>();
 
   private VersionRange(String text, RangesList ranges) {
     this.text = text;
@@ -44,6 +51,18 @@ public final class VersionRange {
    * @throws IllegalArgumentException naming the range when it is not npm range syntax
    */
   public static VersionRange parse(String range) {
+    VersionRange known = PARSED.get(range);
+    if (known != null) {
+      return known;
+    }
+    VersionRange parsed = parseText(range);
+    if (PARSED.size() < MAX_CACHED_RANGES) {
+      PARSED.putIfAbsent(range, parsed);
+    }
+    return parsed;
+  }
+
+  private static VersionRange parseText(String range) {
     String t = range.trim();
     if (t.isEmpty()) {
       throw bad(range, "it is empty (use \"*\" for any version)");
@@ -81,6 +100,18 @@ public final class VersionRange {
     if (version == null) {
       return false;
     }
+    Boolean verdict = verdicts.get(version);
+    if (verdict != null) {
+      return verdict;
+    }
+    boolean satisfied = evaluate(version);
+    if (verdicts.size() < MAX_VERDICTS) {
+      verdicts.put(version, satisfied);
+    }
+    return satisfied;
+  }
+
+  private boolean evaluate(String version) {
     Optional<Semver> v = VERSIONS.get(version);
     if (v == null) {
       v = Optional.ofNullable(Semver.parse(version));

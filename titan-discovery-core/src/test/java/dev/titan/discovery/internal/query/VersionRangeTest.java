@@ -64,4 +64,22 @@ class VersionRangeTest {
   void aMissingVersionNeverSatisfiesARange() {
     assertThat(VersionRange.parse("*").satisfiedBy(null)).isFalse();
   }
+
+  @org.junit.jupiter.api.Test
+  void aRangeParsedAgainIsTheSameAndItsRememberedVerdictsStayRight() {
+    VersionRange a = VersionRange.parse("^1.1 || 3.0.0-rc.1");
+    assertThat(VersionRange.parse("^1.1 || 3.0.0-rc.1")).isSameAs(a); // a query built per call re-uses it
+    for (int round = 0; round < 2; round++) { // computed, then remembered
+      assertThat(a.satisfiedBy("1.4.2")).isTrue();
+      assertThat(a.satisfiedBy("1.0.9")).isFalse();
+      assertThat(a.satisfiedBy("1.5.0-beta")).isFalse();
+      assertThat(a.satisfiedBy("3.0.0-rc.1")).isTrue();
+      assertThat(a.satisfiedBy("not-semver")).isFalse();
+    }
+    // a bad range is refused every time, never remembered
+    for (int round = 0; round < 2; round++) {
+      assertThatThrownBy(() -> VersionRange.parse("^1.x.y")).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("^1.x.y");
+    }
+  }
 }
