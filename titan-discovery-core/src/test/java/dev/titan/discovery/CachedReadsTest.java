@@ -128,6 +128,18 @@ class CachedReadsTest {
   }
 
   @Test
+  void aJoinAndADepartureBetweenTwoReadsAreBothSeenThoughTheSizeStaysTheSame() {
+    register("a", "10.0.0.1:80", ServiceInfo.of("users"));
+    register("b", "10.0.0.2:80", ServiceInfo.of("users"));
+    warm();
+    // index:nodes keeps its size: only the change log tells that c is new
+    writer.deregister(List.of("b")).join();
+    register("c", "10.0.0.3:80", ServiceInfo.of("users"));
+    assertThat(reader.activeNodes().join()).extracting(NodeInfo::nodeId).containsExactlyInAnyOrder("a", "c");
+    assertSame(RegistryReader::activeNodes);
+  }
+
+  @Test
   void whenTheChangeLogCannotAnswerEveryNodeIsReadAgain() {
     register("a", "10.0.0.1:80", ServiceInfo.of("users"));
     register("b", "10.0.0.2:80", ServiceInfo.of("users"));

@@ -13,6 +13,7 @@ import io.lettuce.core.SortArgs;
 import io.lettuce.core.ValueScanCursor;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -95,13 +96,27 @@ final class CachedReads {
 
   private record Entry(long version, NodeInfo node) {}
 
-  private record Members(long version, List<String> ids, Set<String> idSet) {
+  /**
+   * The members as of a full read; {@code sorted} the same ids sorted, for membership tests in
+   * O(log N) at 4-8 bytes per id (a hash set would cost about 40).
+   */
+  private record Members(long version, List<String> ids, String[] sorted) {
     Members(long version, List<String> ids) {
-      this(version, ids, new HashSet<>(ids));
+      this(version, ids, sortedCopy(ids));
+    }
+
+    private static String[] sortedCopy(List<String> ids) {
+      String[] a = ids.toArray(new String[0]);
+      Arrays.sort(a);
+      return a;
+    }
+
+    boolean contains(String id) {
+      return Arrays.binarySearch(sorted, id) >= 0;
     }
 
     Members at(long counter) {
-      return new Members(counter, ids, idSet);
+      return new Members(counter, ids, sorted);
     }
   }
 
@@ -301,7 +316,7 @@ final class CachedReads {
       boolean same = changes != null && m.version() >= seen;
       if (same) { // every id changed since is a member still (a join is a new id; SCARD tells a departure)
         for (Map.Entry<String, Long> c : changes.entrySet()) {
-          if (c.getValue() > m.version() && !m.idSet().contains(c.getKey())) {
+          if (c.getValue() > m.version() && !m.contains(c.getKey())) {
             same = false;
             break;
           }
