@@ -80,28 +80,7 @@ public final class EventSubscription {
       Supplier<String> ownNodeId,
       EventHub hub,
       Runnable onResubscribed) {
-    this(connection, channel, ownNodeId, hub, onResubscribed, e -> {});
-  }
-
-  /**
-   * Creates the subscription; nothing happens before {@link #start()}.
-   *
-   * @param connection the pub/sub connection
-   * @param channel the events channel
-   * @param ownNodeId this node's id (events about it go to {@code ownEvents}, not to listeners)
-   * @param hub where events go
-   * @param onResubscribed called (on the hub thread) after each re-subscription
-   * @param ownEvents told (on the hub thread) of events about this node, such as a status an
-   *     operator set
-   */
-  public EventSubscription(
-      StatefulRedisPubSubConnection<String, String> connection,
-      String channel,
-      Supplier<String> ownNodeId,
-      EventHub hub,
-      Runnable onResubscribed,
-      java.util.function.Consumer<DiscoveryEvent> ownEvents) {
-    this(connection, channel, ownNodeId, hub, onResubscribed, ownEvents, () -> {});
+    this(connection, channel, ownNodeId, hub, onResubscribed, e -> {}, () -> {});
   }
 
   /**

@@ -51,15 +51,24 @@ public final class VersionRange {
    * @throws IllegalArgumentException naming the range when it is not npm range syntax
    */
   public static VersionRange parse(String range) {
-    VersionRange known = PARSED.get(range);
+    return remembered(PARSED, MAX_CACHED_RANGES, range, VersionRange::parseText);
+  }
+
+  /**
+   * {@code map}'s value for {@code key}; when absent, computed and kept while the map holds fewer
+   * than {@code max} entries.
+   */
+  private static <V> V remembered(ConcurrentHashMap<String, V> map, int max, String key,
+      java.util.function.Function<String, V> compute) {
+    V known = map.get(key);
     if (known != null) {
       return known;
     }
-    VersionRange parsed = parseText(range);
-    if (PARSED.size() < MAX_CACHED_RANGES) {
-      PARSED.putIfAbsent(range, parsed);
+    V value = compute.apply(key);
+    if (map.size() < max) {
+      map.putIfAbsent(key, value);
     }
-    return parsed;
+    return value;
   }
 
   private static VersionRange parseText(String range) {
@@ -100,25 +109,12 @@ public final class VersionRange {
     if (version == null) {
       return false;
     }
-    Boolean verdict = verdicts.get(version);
-    if (verdict != null) {
-      return verdict;
-    }
-    boolean satisfied = evaluate(version);
-    if (verdicts.size() < MAX_VERDICTS) {
-      verdicts.put(version, satisfied);
-    }
-    return satisfied;
+    return remembered(verdicts, MAX_VERDICTS, version, this::evaluate);
   }
 
   private boolean evaluate(String version) {
-    Optional<Semver> v = VERSIONS.get(version);
-    if (v == null) {
-      v = Optional.ofNullable(Semver.parse(version));
-      if (VERSIONS.size() < MAX_CACHED_VERSIONS) {
-        VERSIONS.put(version, v);
-      }
-    }
+    Optional<Semver> v = remembered(VERSIONS, MAX_CACHED_VERSIONS, version,
+        x -> Optional.ofNullable(Semver.parse(x)));
     return v.isPresent() && ranges.isSatisfiedBy(v.get());
   }
 

@@ -44,7 +44,7 @@ class EventSubscriptionTest {
     subscription = new EventSubscription(client.connectPubSub(), CHANNEL, () -> "me", hub, () -> {}, e -> {
       own.add(e.nodeId());
       ownThreads.add(Thread.currentThread().getName());
-    });
+    }, () -> {});
     subscription.start().join();
   }
 
