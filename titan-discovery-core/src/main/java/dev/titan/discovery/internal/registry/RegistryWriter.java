@@ -232,41 +232,36 @@ public final class RegistryWriter {
   }
 
   /**
-   * What the lease holder's check between sweeps found.
+   * What the lease holder's look between sweeps found: a check ({@link #sweepCheck}) or a
+   * keep-alive ({@link #sweeperKeepAlive}).
    *
    * @param holder who holds the sweeper lease now (null: free)
-   * @param due whether the sweep script has work: a deadline passes within {@link
-   *     #LOOK_AHEAD_MILLIS}, nodes wait to be adopted (index:nodes larger than index:deadlines), or
-   *     the check could not tell (a key of the wrong type)
+   * @param due whether the sweep script has work: nodes wait to be adopted (index:nodes larger
+   *     than index:deadlines), a deadline passes within {@link #LOOK_AHEAD_MILLIS} (checks only),
+   *     or the look could not tell (a key of the wrong type)
    * @param millisToEarliest how long until the earliest deadline in index:deadlines passes, in
-   *     Redis server time ({@link Long#MAX_VALUE} when there is none or the check could not tell)
+   *     Redis server time ({@link Long#MAX_VALUE} when there is none, the look could not tell, or
+   *     it was a keep-alive, which does not read it)
    */
   public record SweepCheck(@Nullable String holder, boolean due, long millisToEarliest) {}
 
   /**
-   * The lease holder's look between sweeps, in native commands sent together (one round trip, no
-   * script): Redis time, the earliest deadline, the sizes of index:nodes and index:deadlines, the
-   * lease's holder, and the lease extended by {@code leaseMillis}. The sweep script, which costs
-   * Redis several times more than these, then runs only when it has work (or the lease is free).
-   * The extension is unconditional: should another node hold the lease by now (this one stalled
-   * longer than a lease), its lease lasts one extension longer and this node learns from the same
-   * answer that it no longer holds it; the lease only saves work, every removal is atomic anyway.
+   * The lease holder's check: a {@link #sweeperKeepAlive keep-alive} plus Redis time and the
+   * earliest deadline, native commands sent together (one round trip, no script). The sweep
+   * script, which costs Redis several times more than these, then runs only when it has work (or
+   * the lease is free).
    *
-   * @param sweeperId the node that believes it holds the lease
    * @param leaseMillis the lease's length
    * @return what the check found
    */
-  public CompletableFuture<SweepCheck> sweepCheck(String sweeperId, long leaseMillis) {
+  public CompletableFuture<SweepCheck> sweepCheck(long leaseMillis) {
     CompletableFuture<List<String>> time = commands.time().toCompletableFuture();
     CompletableFuture<List<ScoredValue<String>>> first = commands.zrangeWithScores(keys.deadlines(), 0, 0)
         .toCompletableFuture();
-    CompletableFuture<Long> nodes = commands.scard(keys.nodesIndex()).toCompletableFuture();
-    CompletableFuture<Long> deadlines = commands.zcard(keys.deadlines()).toCompletableFuture();
-    CompletableFuture<@Nullable String> holder = commands.get(keys.sweeperLease()).toCompletableFuture();
-    CompletableFuture<Boolean> extended = commands.pexpire(keys.sweeperLease(), leaseMillis).toCompletableFuture();
-    return CompletableFuture.allOf(time, holder, extended).thenApply(v -> {
-      boolean due;
+    CompletableFuture<?> both = CompletableFuture.allOf(time, first).handle((v, e) -> null);
+    return sweeperKeepAlive(leaseMillis).thenCombine(both, (lease, x) -> {
       long toEarliest = Long.MAX_VALUE;
+      boolean near;
       try {
         List<String> t = time.join();
         long now = Long.parseLong(t.get(0)) * 1000 + Long.parseLong(t.get(1)) / 1000;
@@ -274,40 +269,35 @@ public final class RegistryWriter {
         if (!earliest.isEmpty()) {
           toEarliest = (long) earliest.get(0).getScore() - now;
         }
-        due = nodes.join() > deadlines.join() || toEarliest <= LOOK_AHEAD_MILLIS;
+        near = toEarliest <= LOOK_AHEAD_MILLIS;
       } catch (RuntimeException e) { // a key of the wrong type: the script copes with it
-        due = true;
+        near = true;
         toEarliest = Long.MAX_VALUE;
       }
-      return new SweepCheck(holder.join(), due, toEarliest);
+      return new SweepCheck(lease.holder(), lease.due() || near, toEarliest);
     });
   }
 
   /**
-   * What the lease holder's keep-alive found.
-   *
-   * @param holder who held the lease when it was extended (null: it had run out)
-   * @param adopt whether nodes wait to be adopted (index:nodes larger than index:deadlines), or
-   *     the keep-alive could not tell (a key of the wrong type)
-   */
-  public record KeepAlive(@Nullable String holder, boolean adopt) {}
-
-  /**
    * The lease holder's keep-alive between its checks, native commands in one round trip: the
-   * lease's holder read and the lease extended by {@code leaseMillis} (unconditional, as in {@link
-   * #sweepCheck}), and the sizes of index:nodes and index:deadlines, so that nodes written by the
-   * TypeScript implementation are adopted within a keep-alive rather than a check.
+   * lease's holder read and the lease extended by {@code leaseMillis}, and the sizes of
+   * index:nodes and index:deadlines, so that nodes written by the TypeScript implementation are
+   * adopted within a keep-alive rather than a check. The extension is unconditional: should
+   * another node hold the lease by now (this one stalled longer than a lease), its lease lasts one
+   * extension longer and this node learns from the same answer that it no longer holds it; the
+   * lease only saves work, every removal is atomic anyway.
    *
    * @param leaseMillis the lease's length
-   * @return what the keep-alive found
+   * @return what the keep-alive found ({@link SweepCheck#millisToEarliest()} not read)
    */
-  public CompletableFuture<KeepAlive> sweeperKeepAlive(long leaseMillis) {
+  public CompletableFuture<SweepCheck> sweeperKeepAlive(long leaseMillis) {
     CompletableFuture<@Nullable String> holder = commands.get(keys.sweeperLease()).toCompletableFuture();
     CompletableFuture<Boolean> extended = commands.pexpire(keys.sweeperLease(), leaseMillis).toCompletableFuture();
     CompletableFuture<Long> nodes = commands.scard(keys.nodesIndex()).toCompletableFuture();
     CompletableFuture<Long> deadlines = commands.zcard(keys.deadlines()).toCompletableFuture();
     return holder.thenCombine(extended, (h, x) -> h).thenCombine(
-        nodes.thenCombine(deadlines, (n, z) -> n > z).exceptionally(e -> true), KeepAlive::new);
+        nodes.thenCombine(deadlines, (n, z) -> n > z).exceptionally(e -> true),
+        (h, adopt) -> new SweepCheck(h, adopt, Long.MAX_VALUE));
   }
 
   /**

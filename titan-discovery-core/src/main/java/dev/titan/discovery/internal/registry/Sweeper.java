@@ -226,30 +226,22 @@ public final class Sweeper {
       }
       polls.incrementAndGet();
       boolean newcomer = registered.getAndSet(false); // a registration since the last tick
-      if (holding && (newcomer || nanoClock.getAsLong() - checkAtNanos >= -TimeUnit.MILLISECONDS.toNanos(1))) {
-        checks.incrementAndGet();
-        round = writer.sweepCheck(me, leaseMillis)
+      if (holding) {
+        boolean full = newcomer || nanoClock.getAsLong() - checkAtNanos >= -TimeUnit.MILLISECONDS.toNanos(1);
+        (full ? checks : keepAlives).incrementAndGet();
+        round = (full ? writer.sweepCheck(leaseMillis) : writer.sweeperKeepAlive(leaseMillis))
             .handle((check, e) -> e != null ? new RegistryWriter.SweepCheck(null, true, Long.MAX_VALUE) : check)
             .thenCompose(check -> {
               if (check.holder() != null && !check.holder().equals(me)) {
                 return CompletableFuture.completedFuture(false); // taken over while this node stalled
               }
-              if (check.due() || check.holder() == null) {
+              if (check.due() || check.holder() == null) { // work, or the lease ran out: take it again
                 return sweep(me);
               }
-              checkAt(checkDelayMillis(check.millisToEarliest()));
-              return CompletableFuture.completedFuture(true);
-            });
-      } else if (holding) {
-        keepAlives.incrementAndGet();
-        round = writer.sweeperKeepAlive(leaseMillis)
-            .handle((alive, e) -> e != null ? new RegistryWriter.KeepAlive(null, true) : alive)
-            .thenCompose(alive -> {
-              if (alive.holder() != null && !alive.holder().equals(me)) {
-                return CompletableFuture.completedFuture(false);
+              if (full) {
+                checkAt(checkDelayMillis(check.millisToEarliest()));
               }
-              // ran out (or failed): take it again; nodes to adopt: the sweep script adopts them
-              return alive.holder() == null || alive.adopt() ? sweep(me) : CompletableFuture.completedFuture(true);
+              return CompletableFuture.completedFuture(true);
             });
       } else {
         round = writer.sweeperLeaseHolder().handle((holder, e) -> e != null || holder == null || holder.equals(me))

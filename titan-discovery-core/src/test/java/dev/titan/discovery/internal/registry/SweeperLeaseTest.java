@@ -51,6 +51,14 @@ class SweeperLeaseTest {
     client.shutdown();
   }
 
+  /**
+   * A sweeper whose time is {@code clock} (it moves only when the test moves it), with a longest
+   * gap of 30 s.
+   */
+  private Sweeper onClock(String id, AtomicLong clock) {
+    return new Sweeper(writer, scheduler, () -> id, PERIOD, LEASE, Duration.ofSeconds(30), () -> 0.5, clock::get);
+  }
+
   /** A sweeper that checks every period (its longest gap is one period): the old cadence. */
   private Sweeper sweeper(String id) {
     return new Sweeper(writer, scheduler, () -> id, PERIOD, LEASE, PERIOD, () -> 0.5, System::nanoTime);
@@ -109,7 +117,7 @@ class SweeperLeaseTest {
   @Test
   void aHolderAdoptsANodeWrittenWithoutOurIndexesAtAKeepAliveWithoutACheck() {
     AtomicLong clock = new AtomicLong(); // frozen: after taking the lease, a only keeps it alive
-    Sweeper a = new Sweeper(writer, scheduler, () -> "a", PERIOD, LEASE, Duration.ofSeconds(30), () -> 0.5, clock::get);
+    Sweeper a = onClock("a", clock);
     a.start();
     await().atMost(Duration.ofSeconds(5)).until(() -> a.keepAlives() >= 2);
     long checks = a.checks();
@@ -128,7 +136,7 @@ class SweeperLeaseTest {
     RegistryWriter longLived = new RegistryWriter(connection.async(), keys, 60_000, "");
     longLived.register("alive", "10.0.0.1:80", java.util.List.of()).join();
     AtomicLong clock = new AtomicLong(); // the sweeper's time: it only moves when the test moves it
-    Sweeper a = new Sweeper(writer, scheduler, () -> "a", PERIOD, LEASE, Duration.ofSeconds(30), () -> 0.5, clock::get);
+    Sweeper a = onClock("a", clock);
     a.start();
     await().atMost(Duration.ofSeconds(5)).until(() -> a.sweeps() >= 1); // took the lease: next check after a period
     assertThat(a.checks()).isZero();
@@ -169,7 +177,7 @@ class SweeperLeaseTest {
     RegistryWriter longLived = new RegistryWriter(connection.async(), keys, 60_000, "");
     longLived.register("alive", "10.0.0.1:80", java.util.List.of()).join();
     AtomicLong clock = new AtomicLong(); // frozen: without the cue, a holds its lease and never checks
-    Sweeper a = new Sweeper(writer, scheduler, () -> "a", PERIOD, LEASE, Duration.ofSeconds(30), () -> 0.5, clock::get);
+    Sweeper a = onClock("a", clock);
     a.start();
     await().atMost(Duration.ofSeconds(5)).until(() -> a.keepAlives() >= 2);
     long checks = a.checks();
@@ -190,7 +198,7 @@ class SweeperLeaseTest {
   @Test
   void aHolderWhoseLeaseWasTakenStepsDownAtItsNextKeepAlive() {
     AtomicLong clock = new AtomicLong();
-    Sweeper a = new Sweeper(writer, scheduler, () -> "a", PERIOD, LEASE, Duration.ofSeconds(30), () -> 0.5, clock::get);
+    Sweeper a = onClock("a", clock);
     a.start();
     await().atMost(Duration.ofSeconds(5)).until(() -> a.sweeps() >= 1);
     long keepAlives = a.keepAlives();
