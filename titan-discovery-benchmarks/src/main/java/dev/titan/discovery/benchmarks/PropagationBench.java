@@ -62,7 +62,8 @@ import java.util.concurrent.TimeUnit;
  * <p>System properties: {@code prop.poll=false} (no poller: only listener stamps, nothing spins),
  * {@code prop.wire=true} (the child also stamps our event's arrival at a plain subscriber of the
  * events channel: splits ours into before and after the child's socket), {@code prop.slowlog=true}
- * (standalone only: Redis's slowlog at threshold 0, percentiles of each command's execution).
+ * (standalone only: Redis's slowlog at threshold 0, percentiles of each command's execution),
+ * {@code prop.childJvm="..."} (options for the child JVM, split on spaces: a collector, a GC log).
  */
 public final class PropagationBench {
 
@@ -304,8 +305,14 @@ public final class PropagationBench {
 
   private static List<String> javaCommand(String uri) {
     String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    return List.of(java, "-Xmx512m", "-Dprop.wire=" + Boolean.getBoolean("prop.wire"),
-        "-Dprop.poll=" + System.getProperty("prop.poll", "true"), "-cp", System.getProperty("java.class.path"), PropagationBench.class.getName(), "--child", uri);
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx512m"));
+    String extra = System.getProperty("prop.childJvm", "").trim(); // e.g. a collector: "-XX:+UseZGC"
+    if (!extra.isEmpty()) {
+      command.addAll(Arrays.asList(extra.split("\\s+")));
+    }
+    command.addAll(List.of("-Dprop.wire=" + Boolean.getBoolean("prop.wire"), "-Dprop.poll=" + System.getProperty("prop.poll", "true"),
+        "-cp", System.getProperty("java.class.path"), PropagationBench.class.getName(), "--child", uri));
+    return command;
   }
 
   // ------------------------------------------------------------------ the child (observer)
