@@ -195,6 +195,24 @@ class TypeScriptWritersTest extends RedisTestBase {
   }
 
   @Test
+  void aHeartbeatKeyHoldingOneAsTheSpecificationWritesItIsNoTimestamp() {
+    // the specification's script writes "1" to the heartbeat key (the TypeScript implementation
+    // of the wire fixtures writes the epoch-ms time there, as ours does); reads used to take it for
+    // the node's timestamp, and the CLI showed such a node's last beat 56 years ago
+    tsRegister("ts-3", "10.3.3.5:3000", "[{\"name\":\"spec\"}]", 60_000);
+    assertThat(t.redis().get(t.prefix + ":heartbeat:ts-3")).isEqualTo("1");
+    long written = Long.parseLong(t.redis().hget(t.prefix + ":nodes:ts-3", "timestamp"));
+    DiscoveryService client = t.client();
+
+    for (int read = 0; read < 2; read++) { // the first read, then one that may re-use its data
+      assertThat(client.getActiveNodes().join()).filteredOn(n -> n.nodeId().equals("ts-3")).singleElement()
+          .extracting(NodeInfo::timestamp).isEqualTo(written);
+      assertThat(client.findNodesByService("spec").join()).singleElement()
+          .extracting(NodeInfo::timestamp).isEqualTo(written);
+    }
+  }
+
+  @Test
   void aTypeScriptNodeAdoptedThenExpiredJoinsOnceAndLeavesOnce() {
     DiscoveryService client = t.client();
     EventLog log = new EventLog();

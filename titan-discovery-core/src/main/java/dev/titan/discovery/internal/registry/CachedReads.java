@@ -524,8 +524,12 @@ final class CachedReads {
   }
 
   /**
-   * The node with the heartbeat key's value as its timestamp (the value both implementations
-   * write to the hash's {@code timestamp} field at the same time); unchanged when it is no number.
+   * The node with the heartbeat key's value as its timestamp when that value is a later epoch-ms
+   * time than the one read with the node's data. Ours and the TypeScript implementation of the
+   * wire fixtures write the same epoch-ms string to the heartbeat key and the hash's {@code
+   * timestamp} field at every beat, so the key tells the last beat without the hash being read
+   * again. The specification's script writes {@code "1"} there instead, which is no time: the
+   * node's own timestamp then stands (as it does for any value that is no number or not later).
    */
   private static NodeInfo withTimestamp(NodeInfo node, String beat) {
     long ts;
@@ -534,7 +538,7 @@ final class CachedReads {
     } catch (NumberFormatException e) {
       return node;
     }
-    return ts == node.timestamp() ? node
+    return ts <= node.timestamp() ? node
         : new NodeInfo(node.nodeId(), node.address(), node.services(), ts, node.status(), node.metadata());
   }
 
