@@ -331,6 +331,23 @@ class DashboardIT {
     }
   }
 
+  @Test
+  @Order(7)
+  void columnHeadsAndTheLongestAgeFitTheirColumns() {
+    // at the test's 1280 px wide viewport: WEIGHT and an age of "1m 25s" used to end in an ellipsis
+    open();
+    selectService("payments");
+    browser.waiting(UI).until(ExpectedConditions.presenceOfElementLocated(row("payments-1")));
+    assertThat(browser.js("return [...document.querySelectorAll('.row.head > span')]"
+        + ".filter(s => s.scrollWidth > s.clientWidth).map(s => s.textContent)")).asList().isEmpty();
+    for (String longest : List.of("59m 59s", "47h 59m")) { // the widest texts age() writes
+      assertThat(browser.js("const c = document.querySelector('#rows .row[data-node-id=\"payments-1\"] .c-age');"
+          + "const old = c.textContent; c.textContent = arguments[0];"
+          + "const fits = c.scrollWidth <= c.clientWidth; c.textContent = old; return fits;", longest))
+          .as("an age of %s fits", longest).isEqualTo(true);
+    }
+  }
+
   static HttpResponse<String> post(DashboardServer server, String body, String authorization) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.url() + "api/nodes/status"))
         .header("Content-Type", "application/json")
