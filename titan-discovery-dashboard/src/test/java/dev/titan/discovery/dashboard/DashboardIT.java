@@ -333,19 +333,30 @@ class DashboardIT {
 
   @Test
   @Order(7)
-  void columnHeadsAndTheLongestAgeFitTheirColumns() {
-    // at the test's 1280 px wide viewport: WEIGHT and an age of "1m 25s" used to end in an ellipsis
+  void columnHeadsAgesAndAddressesFitTheirColumns() {
+    // at the test's 1280 px wide viewport: WEIGHT, an age of "1m 25s" and an address of 14
+    // characters used to end in an ellipsis
     open();
     selectService("payments");
     browser.waiting(UI).until(ExpectedConditions.presenceOfElementLocated(row("payments-1")));
     assertThat(browser.js("return [...document.querySelectorAll('.row.head > span')]"
         + ".filter(s => s.scrollWidth > s.clientWidth).map(s => s.textContent)")).asList().isEmpty();
     for (String longest : List.of("59m 59s", "47h 59m")) { // the widest texts age() writes
-      assertThat(browser.js("const c = document.querySelector('#rows .row[data-node-id=\"payments-1\"] .c-age');"
-          + "const old = c.textContent; c.textContent = arguments[0];"
-          + "const fits = c.scrollWidth <= c.clientWidth; c.textContent = old; return fits;", longest))
-          .as("an age of %s fits", longest).isEqualTo(true);
+      assertThat(fits("payments-1", "age", longest)).as("an age of %s fits", longest).isTrue();
     }
+    // and the address column did not pay for it (it was 80 px and cut "10.0.10.7:8080"), nor did
+    // the widest status badge
+    assertThat(fits("payments-1", "addr", "10.0.10.7:8080")).as("the address fits").isTrue();
+    assertThat(browser.js("const c = document.querySelector('#rows .row[data-node-id=\"payments-1\"] .c-status');"
+        + "const old = c.innerHTML; c.innerHTML = '<span class=\"badge OUT_OF_SERVICE\">OUT_OF_SERVICE</span>';"
+        + "const fits = c.scrollWidth <= c.clientWidth; c.innerHTML = old; return fits;")).isEqualTo(true);
+  }
+
+  /** Whether {@code text} fits in the row's cell without being cut (the cell's text is put back). */
+  static boolean fits(String nodeId, String cell, String text) {
+    return Boolean.TRUE.equals(browser.js("const c = document.querySelector('#rows .row[data-node-id=\"' + arguments[0]"
+        + " + '\"] .c-' + arguments[1]); const old = c.textContent; c.textContent = arguments[2];"
+        + "const fits = c.scrollWidth <= c.clientWidth; c.textContent = old; return fits;", nodeId, cell, text));
   }
 
   static HttpResponse<String> post(DashboardServer server, String body, String authorization) throws Exception {

@@ -234,6 +234,13 @@ class DashboardScaleIT {
     assertThat(drained.statusCode()).isEqualTo(200);
     browser.waiting(UI).until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#log li.OPERATOR"), "INC-2231"));
     browser.screenshot(Path.of("target", "dashboard-scale.png"));
+    // with 200 rows the list scrolls: its scroll bar must not push the cells out from under their
+    // column heads (the heads stood up to a scroll bar's width right of their columns)
+    assertThat(browser.js("const heads = [...document.querySelectorAll('.row.head > span')];"
+        + "const cells = [...document.querySelector('#rows .row').children];"
+        + "const v = document.getElementById('viewport'); if (v.scrollHeight <= v.clientHeight) return ['no scroll bar'];"
+        + "return heads.filter((h, i) => Math.abs(h.getBoundingClientRect().left - cells[i].getBoundingClientRect().left) > 1)"
+        + ".map(h => h.textContent.trim());")).asList().isEmpty();
   }
 
   static double num(Object o) {

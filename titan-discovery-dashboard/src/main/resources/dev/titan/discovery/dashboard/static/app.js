@@ -393,6 +393,7 @@
     r.cells.id.textContent = n.id;
     r.cells.id.title = n.id;
     r.cells.addr.textContent = n.address;
+    r.cells.addr.title = n.address;
     r.cells.ver.textContent = versionsOf(n, state.selected);
     r.cells.zone.textContent = n.zone === null || n.zone === undefined ? '–' : n.zone;
     r.cells.weight.textContent = String(n.weight);
