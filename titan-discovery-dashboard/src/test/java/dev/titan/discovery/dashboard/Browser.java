@@ -46,8 +46,13 @@ final class Browser implements AutoCloseable {
         "--disable-extensions", "--disable-background-networking", "--disable-component-update");
     driver = new ChromeDriver(service, options);
     // a 1280x800 viewport (the window size includes the browser's own chrome)
+    viewport(1280, 800);
+  }
+
+  /** Sets the page's viewport (CSS pixels); the tests' default is 1280x800. */
+  void viewport(int width, int height) {
     driver.executeCdpCommand("Emulation.setDeviceMetricsOverride",
-        java.util.Map.of("width", 1280, "height", 800, "deviceScaleFactor", 1, "mobile", false));
+        java.util.Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", false));
   }
 
   WebDriverWait waiting(Duration timeout) {

@@ -352,6 +352,30 @@ class DashboardIT {
         + "const fits = c.scrollWidth <= c.clientWidth; c.innerHTML = old; return fits;")).isEqualTo(true);
   }
 
+  @Test
+  @Order(8)
+  void aNarrowWindowKeepsTheEventLogAndTheActionsInReach() {
+    // half of a 1920 px screen: the list used to push the event log off the right edge
+    try {
+      browser.viewport(960, 800);
+      open();
+      assertThat(browser.js("return window.innerWidth")).isEqualTo(960L);
+      selectService("payments");
+      browser.waiting(UI).until(ExpectedConditions.presenceOfElementLocated(row("payments-1")));
+      assertThat(browser.js("return document.getElementById('log-pane').getBoundingClientRect().right <= window.innerWidth"))
+          .as("the event log is on the screen").isEqualTo(true);
+      // the list scrolls sideways, heads and rows together, to the actions
+      assertThat(browser.js("const p = document.getElementById('instances-pane'); p.scrollLeft = p.scrollWidth;"
+          + "const pane = p.getBoundingClientRect();"
+          + "const act = document.querySelector('#rows .row[data-node-id=\"payments-1\"] .c-act').getBoundingClientRect();"
+          + "const head = document.querySelector('.row.head .c-act').getBoundingClientRect();"
+          + "return act.right <= pane.right + 1 && act.left >= pane.left && Math.abs(head.left - act.left) <= 1;"))
+          .as("the actions are reachable, under their head").isEqualTo(true);
+    } finally {
+      browser.viewport(1280, 800);
+    }
+  }
+
   /** Whether {@code text} fits in the row's cell without being cut (the cell's text is put back). */
   static boolean fits(String nodeId, String cell, String text) {
     return Boolean.TRUE.equals(browser.js("const c = document.querySelector('#rows .row[data-node-id=\"' + arguments[0]"
